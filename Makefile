@@ -1,0 +1,65 @@
+# OppHub — the two commands: `make run` and `make test`. Everything else is a helper for them.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+ADDR ?= 127.0.0.1
+STAMP := $(VENV)/.installed
+DEVSTAMP := $(VENV)/.installed-dev
+VENDOR := build/vendor
+
+.PHONY: run test lint bench install install-dev assets demo migrate clean messages screenshots
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(DEVSTAMP): pyproject.toml $(STAMP)
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+install: $(STAMP) assets
+install-dev: $(DEVSTAMP) assets
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+# Front-end libraries come from npm at setup; only the files the pages use are served.
+assets: node_modules/.package-lock.json
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+	cp node_modules/sortablejs/Sortable.min.js $(VENDOR)/Sortable.min.js
+	cp node_modules/alpinejs/dist/cdn.min.js $(VENDOR)/alpine.min.js
+
+migrate: install
+	$(BIN)/opphub migrate --noinput
+	$(BIN)/opphub playbooks_sync
+
+demo: migrate
+	$(BIN)/opphub demo
+
+# Install, migrate SQLite, load demo data into an empty database, serve (prints URL and logins).
+run: install
+	$(BIN)/opphub run $(ADDR):$(PORT)
+
+test: install-dev
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy src/opphub/methodology
+	$(BIN)/opphub makemigrations --check --dry-run
+
+bench: install-dev
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+messages: install-dev
+	cd src/opphub && ../../$(BIN)/opphub makemessages -l zh_Hans -l zh_Hant -l en --no-obsolete
+	cd src/opphub && ../../$(BIN)/opphub compilemessages
+
+clean:
+	rm -rf $(VENV) node_modules build

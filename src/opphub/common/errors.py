@@ -1,0 +1,38 @@
+"""Errors raised by services; views and the API turn them into messages and 4xx answers."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+
+class ServiceError(Exception):
+    """A business rule said no. ``message`` is translated and shown to the user as it is."""
+
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: object, *, code: str | None = None, details: list[str] | None = None) -> None:
+        super().__init__(str(message))
+        self.message = message
+        if code:
+            self.code = code
+        self.details = details or []
+
+
+class StaleEdit(ServiceError):
+    status = 409
+    code = "stale"
+
+    def __init__(self) -> None:
+        super().__init__(_("Someone else saved this record after you opened it. Reload to see their "
+                           "changes, then apply yours again."))
+
+
+class MoveRefused(ServiceError):
+    status = 409
+    code = "move_refused"
+
+
+class NotAllowed(ServiceError):
+    status = 403
+    code = "forbidden"

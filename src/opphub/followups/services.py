@@ -1,0 +1,52 @@
+"""Log follow-ups (every customer touch)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from opphub.common.errors import NotAllowed
+from opphub.customers.models import Contact
+from opphub.opportunities.models import Opportunity
+from opphub.people import access
+
+from .models import FollowUp
+
+FOLLOWUP_FIELDS = ("kind", "direction", "occurred_at", "notes", "customer_feedback", "objections",
+                   "competitor_moves", "next_step")
+FUTURE_TOLERANCE = timedelta(minutes=10)
+
+
+@transaction.atomic
+def followup_log(*, actor: Any, opportunity: Opportunity, data: Mapping[str, Any], now: datetime,
+                 contacts: Iterable[Contact] = ()) -> FollowUp:
+    """Record a touch. Contacts must belong to the opportunity's customer; a touch cannot be in the
+    future. Keeps ``opportunity.last_followup_at`` current (without bumping its edit version)."""
+    if not access.can_log_followup(actor, opportunity):
+        raise NotAllowed(_("You cannot log follow-ups on this opportunity."))
+    followup = FollowUp(opportunity=opportunity, author=actor, created_at=now,
+                        **{k: v for k, v in data.items() if k in FOLLOWUP_FIELDS})
+    if followup.occurred_at is None:
+        followup.occurred_at = now
+    followup.full_clean(exclude=["opportunity", "author"])
+    if followup.occurred_at > now + FUTURE_TOLERANCE:
+        raise ValidationError({"occurred_at": _("A follow-up cannot be in the future.")})
+    contacts = list(contacts)
+    foreign = [c for c in contacts if c.customer_id != opportunity.customer_id]
+    if foreign:
+        raise ValidationError({"contacts": _("%(name)s is not a contact of this customer.")
+                               % {"name": foreign[0].name}})
+    followup.save()
+    followup.contacts.set(contacts)
+    Opportunity.objects.filter(pk=opportunity.pk).filter(
+        Q(last_followup_at__isnull=True) | Q(last_followup_at__lt=followup.occurred_at)
+    ).update(last_followup_at=followup.occurred_at)
+    if opportunity.last_followup_at is None or opportunity.last_followup_at < followup.occurred_at:
+        opportunity.last_followup_at = followup.occurred_at
+    return followup

@@ -1,0 +1,461 @@
+"""Load and validate a playbook (the methodology as data) into frozen dataclasses.
+
+Pure: no Django, no clock. A bad file raises :class:`PlaybookError` naming the key and the problem,
+e.g. ``standard.toml: health.weights: the weights must add up to 100 (got 90)``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+LANGS = ("zh-hans", "zh-hant", "en")
+DECISION_ROLES = ("decision_maker", "influencer", "user")
+BUDGET_EVIDENCE = ("explicit_amount", "approved", "in_annual_plan")
+FOLLOWUP_KINDS = ("phone", "wecom", "visit", "email", "meeting", "executive_visit", "interview")
+
+
+class PlaybookError(ValueError):
+    """A playbook file that cannot be used; the message names the key and the problem."""
+
+    def __init__(self, source: str, key: str, problem: str) -> None:
+        self.source = source
+        self.key = key
+        self.problem = problem
+        super().__init__(f"{source}: {key}: {problem}")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A user-facing text in every UI language."""
+
+    zh_hans: str
+    zh_hant: str
+    en: str
+
+    def get(self, language: str | None) -> str:
+        lang = (language or "").lower()
+        if lang.startswith("en"):
+            return self.en
+        if lang in {"zh-hant", "zh-tw", "zh-hk", "zh-mo"}:
+            return self.zh_hant
+        return self.zh_hans
+
+
+@dataclass(frozen=True)
+class Cadence:
+    touches: int
+    per_days: int
+    working_days: bool
+    preferred: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Deadline:
+    action: str
+    working_days: int
+
+
+@dataclass(frozen=True)
+class Stage:
+    key: str
+    name: Text
+    funnel: str
+    default_days: int
+    closed: bool
+    cadence: Cadence | None
+    response: Mapping[str, int]
+    entry: Mapping[str, Any]
+    required_fields: tuple[str, ...]
+    required_documents: tuple[str, ...]
+    customer_confirmed_documents: tuple[str, ...]
+    required_approvals: tuple[str, ...]
+    required_participants: tuple[str, ...]
+    required_activities: tuple[tuple[str, int], ...]
+    deadlines: tuple[Deadline, ...]
+    status_label: Text | None
+
+
+@dataclass(frozen=True)
+class RequirementItem:
+    key: str
+    name: Text
+
+
+@dataclass(frozen=True)
+class Health:
+    weight_requirement_match: int
+    weight_decision_chain: int
+    weight_budget_certainty: int
+    decision_chain_points: Mapping[str, int]
+    budget_points: Mapping[str, int]
+    back_below: Decimal
+    advance_above: Decimal
+    requirement_items: tuple[RequirementItem, ...]
+
+
+@dataclass(frozen=True)
+class LossReason:
+    key: str
+    name: Text
+    observed_share: Decimal
+    counter_strategy: Text
+    objection_phrases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Intervention:
+    key: str
+    when: tuple[str, ...]
+    text: Text
+
+
+@dataclass(frozen=True)
+class Rules:
+    high_value_amount: Decimal
+    daily_update_time: time
+    risk_duration_factor: Decimal
+    response_time_normal_hours: int
+    response_time_risk_days: int
+    internal_discussion_phrases: tuple[str, ...]
+    internal_discussion_repeats: int
+
+
+@dataclass(frozen=True)
+class Playbook:
+    key: str
+    version: str
+    name: Text
+    currency: str
+    rules: Rules
+    health: Health
+    stages: tuple[Stage, ...]
+    documents: Mapping[str, Text]
+    loss_reasons: tuple[LossReason, ...]
+    interventions: tuple[Intervention, ...]
+    sections: Mapping[str, Mapping[str, Any]]  # resource_queue, support_requests, incentives, goals, pilots
+    digest: str
+
+    @property
+    def stage_keys(self) -> tuple[str, ...]:
+        return tuple(s.key for s in self.stages)
+
+    @property
+    def open_stage_keys(self) -> tuple[str, ...]:
+        return tuple(s.key for s in self.stages if not s.closed)
+
+    def stage(self, key: str) -> Stage:
+        for s in self.stages:
+            if s.key == key:
+                return s
+        raise KeyError(key)
+
+    def stage_index(self, key: str) -> int:
+        return self.stage_keys.index(key)
+
+    def loss_reason(self, key: str) -> LossReason:
+        for r in self.loss_reasons:
+            if r.key == key:
+                return r
+        raise KeyError(key)
+
+    def number(self, section: str, key: str) -> Decimal:
+        return Decimal(str(self.sections[section][key]))
+
+
+# ----------------------------------------------------------------------------------- validation
+
+
+class _Reader:
+    """Typed access to a nested TOML table that reports the dotted key of every problem."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, problem: str) -> PlaybookError:
+        return PlaybookError(self.source, key, problem)
+
+    def table(self, data: Mapping[str, Any], key: str, path: str) -> Mapping[str, Any]:
+        value = data.get(key)
+        if value is None:
+            raise self.fail(_join(path, key), "is missing")
+        if not isinstance(value, dict):
+            raise self.fail(_join(path, key), "must be a table")
+        return value
+
+    def opt_table(self, data: Mapping[str, Any], key: str, path: str) -> Mapping[str, Any]:
+        if key not in data:
+            return {}
+        return self.table(data, key, path)
+
+    def string(self, data: Mapping[str, Any], key: str, path: str) -> str:
+        value = data.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(_join(path, key), "must be a non-empty text" if key in data else "is missing")
+        return value
+
+    def integer(self, data: Mapping[str, Any], key: str, path: str, *, minimum: int = 0,
+                maximum: int | None = None, default: int | None = None) -> int:
+        if key not in data and default is not None:
+            return default
+        value = data.get(key)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(_join(path, key), "must be a whole number" if key in data else "is missing")
+        if value < minimum or (maximum is not None and value > maximum):
+            upper = f" and at most {maximum}" if maximum is not None else ""
+            raise self.fail(_join(path, key), f"must be at least {minimum}{upper} (got {value})")
+        return value
+
+    def decimal(self, data: Mapping[str, Any], key: str, path: str, *, minimum: Decimal = Decimal(0),
+                maximum: Decimal | None = None) -> Decimal:
+        value = data.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(_join(path, key), "must be a number" if key in data else "is missing")
+        number = Decimal(str(value))
+        if number < minimum or (maximum is not None and number > maximum):
+            upper = f" and at most {maximum}" if maximum is not None else ""
+            raise self.fail(_join(path, key), f"must be at least {minimum}{upper} (got {value})")
+        return number
+
+    def boolean(self, data: Mapping[str, Any], key: str, path: str, *, default: bool) -> bool:
+        if key not in data:
+            return default
+        value = data[key]
+        if not isinstance(value, bool):
+            raise self.fail(_join(path, key), "must be true or false")
+        return value
+
+    def strings(self, data: Mapping[str, Any], key: str, path: str, *, required: bool = False,
+                allowed: tuple[str, ...] | None = None) -> tuple[str, ...]:
+        if key not in data:
+            if required:
+                raise self.fail(_join(path, key), "is missing")
+            return ()
+        value = data[key]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise self.fail(_join(path, key), "must be a list of texts")
+        if allowed is not None:
+            for v in value:
+                if v not in allowed:
+                    raise self.fail(_join(path, key), f"unknown value {v!r} (allowed: {', '.join(allowed)})")
+        return tuple(value)
+
+    def text(self, data: Mapping[str, Any], key: str, path: str) -> Text:
+        table = self.table(data, key, path)
+        here = _join(path, key)
+        values = [self.string(table, lang, here) for lang in LANGS]
+        return Text(*values)
+
+    def tables(self, data: Mapping[str, Any], key: str, path: str) -> list[Mapping[str, Any]]:
+        value = data.get(key)
+        if value is None:
+            raise self.fail(_join(path, key), "is missing")
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self.fail(_join(path, key), "must be a list of tables ([[...]])")
+        if not value:
+            raise self.fail(_join(path, key), "must not be empty")
+        return value
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _parse_time(r: _Reader, data: Mapping[str, Any], key: str, path: str) -> time:
+    raw = r.string(data, key, path)
+    try:
+        hours, minutes = raw.split(":")
+        return time(int(hours), int(minutes))
+    except ValueError:
+        raise r.fail(_join(path, key), f"must be a time of day as HH:MM (got {raw!r})") from None
+
+
+def _stage(r: _Reader, raw: Mapping[str, Any], i: int, documents: Mapping[str, Text]) -> Stage:
+    path = f"stages[{i}]"
+    key = r.string(raw, "key", path)
+    closed = r.boolean(raw, "closed", path, default=False)
+    cadence: Cadence | None = None
+    if "cadence" in raw:
+        c = r.table(raw, "cadence", path)
+        cpath = _join(path, "cadence")
+        cadence = Cadence(
+            touches=r.integer(c, "touches", cpath, minimum=1),
+            per_days=r.integer(c, "per_days", cpath, minimum=1),
+            working_days=r.boolean(c, "working_days", cpath, default=False),
+            preferred=r.strings(c, "preferred", cpath, allowed=FOLLOWUP_KINDS),
+        )
+    elif not closed:
+        raise r.fail(_join(path, "cadence"), f"is missing (stage {key!r} is open and needs a follow-up cadence)")
+    response = r.opt_table(raw, "response", path)
+    for rk in response:
+        r.integer(response, rk, _join(path, "response"), minimum=1)
+    doc_keys = tuple(documents)
+    required_documents = r.strings(raw, "required_documents", path, allowed=doc_keys)
+    confirmed = r.strings(raw, "customer_confirmed_documents", path, allowed=doc_keys)
+    for d in confirmed:
+        if d not in required_documents:
+            raise r.fail(_join(path, "customer_confirmed_documents"),
+                         f"{d!r} must also be listed in required_documents")
+    activities: list[tuple[str, int]] = []
+    for j, act in enumerate(raw.get("required_activities", [])):
+        apath = f"{path}.required_activities[{j}]"
+        kind = r.string(act, "kind", apath)
+        if kind not in FOLLOWUP_KINDS:
+            raise r.fail(_join(apath, "kind"), f"unknown follow-up kind {kind!r}")
+        activities.append((kind, r.integer(act, "count", apath, minimum=1)))
+    deadlines = []
+    for j, dl in enumerate(raw.get("deadlines", [])):
+        dpath = f"{path}.deadlines[{j}]"
+        deadlines.append(Deadline(r.string(dl, "action", dpath), r.integer(dl, "working_days", dpath, minimum=1)))
+    entry = r.opt_table(raw, "entry", path)
+    if "min_requirement_match" in entry:
+        r.decimal(entry, "min_requirement_match", _join(path, "entry"), maximum=Decimal(100))
+    for d in entry.get("signed_documents", []):
+        if d not in doc_keys:
+            raise r.fail(_join(path, "entry.signed_documents"), f"unknown document {d!r}")
+    return Stage(
+        key=key,
+        name=r.text(raw, "name", path),
+        funnel=str(raw.get("funnel", "")),
+        default_days=r.integer(raw, "default_days", path, minimum=1),
+        closed=closed,
+        cadence=cadence,
+        response=dict(response),
+        entry=dict(entry),
+        required_fields=r.strings(raw, "required_fields", path),
+        required_documents=required_documents,
+        customer_confirmed_documents=confirmed,
+        required_approvals=r.strings(raw, "required_approvals", path),
+        required_participants=r.strings(raw, "required_participants", path),
+        required_activities=tuple(activities),
+        deadlines=tuple(deadlines),
+        status_label=r.text(raw, "status_label", path) if "status_label" in raw else None,
+    )
+
+
+def _health(r: _Reader, data: Mapping[str, Any]) -> Health:
+    h = r.table(data, "health", "")
+    weights = r.table(h, "weights", "health")
+    w = {k: r.integer(weights, k, "health.weights", maximum=100)
+         for k in ("requirement_match", "decision_chain", "budget_certainty")}
+    if sum(w.values()) != 100:
+        raise r.fail("health.weights", f"the weights must add up to 100 (got {sum(w.values())})")
+    chain = r.table(h, "decision_chain_points", "health")
+    chain_points = {k: r.integer(chain, k, "health.decision_chain_points", maximum=100) for k in DECISION_ROLES}
+    if sum(chain_points.values()) != 100:
+        raise r.fail("health.decision_chain_points",
+                     f"the points must add up to 100 (got {sum(chain_points.values())})")
+    budget = r.table(h, "budget_points", "health")
+    budget_points = {k: r.integer(budget, k, "health.budget_points", maximum=100) for k in BUDGET_EVIDENCE}
+    if sum(budget_points.values()) != w["budget_certainty"]:
+        raise r.fail("health.budget_points", f"the points must add up to the budget weight "
+                     f"{w['budget_certainty']} (got {sum(budget_points.values())})")
+    back = r.decimal(h, "back_below", "health", maximum=Decimal(100))
+    advance = r.decimal(h, "advance_above", "health", maximum=Decimal(100))
+    if back > advance:
+        raise r.fail("health.back_below", f"must not be above advance_above ({back} > {advance})")
+    items = []
+    seen: set[str] = set()
+    for j, item in enumerate(r.tables(h, "requirement_items", "health")):
+        ipath = f"health.requirement_items[{j}]"
+        key = r.string(item, "key", ipath)
+        if key in seen:
+            raise r.fail(_join(ipath, "key"), f"duplicate item {key!r}")
+        seen.add(key)
+        items.append(RequirementItem(key, r.text(item, "name", ipath)))
+    return Health(w["requirement_match"], w["decision_chain"], w["budget_certainty"], chain_points,
+                  budget_points, back, advance, tuple(items))
+
+
+def parse_playbook(content: str, *, source: str = "playbook") -> Playbook:
+    """Parse and validate playbook text. Raises PlaybookError naming the key and the problem."""
+    r = _Reader(source)
+    try:
+        data = tomllib.loads(content)
+    except tomllib.TOMLDecodeError as exc:
+        raise r.fail("(file)", f"not valid TOML: {exc}") from None
+    meta = r.table(data, "meta", "")
+    rules_raw = r.table(data, "rules", "")
+    rules = Rules(
+        high_value_amount=r.decimal(rules_raw, "high_value_amount", "rules"),
+        daily_update_time=_parse_time(r, rules_raw, "daily_update_time", "rules"),
+        risk_duration_factor=r.decimal(rules_raw, "risk_duration_factor", "rules", minimum=Decimal(1)),
+        response_time_normal_hours=r.integer(rules_raw, "response_time_normal_hours", "rules", minimum=1),
+        response_time_risk_days=r.integer(rules_raw, "response_time_risk_days", "rules", minimum=1),
+        internal_discussion_phrases=r.strings(rules_raw, "internal_discussion_phrases", "rules", required=True),
+        internal_discussion_repeats=r.integer(rules_raw, "internal_discussion_repeats", "rules", minimum=1),
+    )
+    docs_raw = r.table(data, "documents", "")
+    documents = {k: r.text(docs_raw, k, "documents") for k in docs_raw}
+    stages = tuple(_stage(r, raw, i, documents) for i, raw in enumerate(r.tables(data, "stages", "")))
+    keys = [s.key for s in stages]
+    for i, k in enumerate(keys):
+        if keys.index(k) != i:
+            raise r.fail(f"stages[{i}].key", f"duplicate stage {k!r}")
+    if not stages[-1].closed or any(s.closed for s in stages[:-1]):
+        raise r.fail("stages", "exactly the last stage must be the closed (archive) stage")
+    if len(stages) < 2:
+        raise r.fail("stages", "needs at least one open stage and the archive stage")
+    losses = []
+    for j, raw in enumerate(r.tables(data, "loss_reasons", "")):
+        lpath = f"loss_reasons[{j}]"
+        losses.append(LossReason(
+            key=r.string(raw, "key", lpath),
+            name=r.text(raw, "name", lpath),
+            observed_share=r.decimal(raw, "observed_share", lpath, maximum=Decimal(1)),
+            counter_strategy=r.text(raw, "counter_strategy", lpath),
+            objection_phrases=r.strings(raw, "objection_phrases", lpath),
+        ))
+    interventions = []
+    for j, raw in enumerate(r.tables(data, "interventions", "")):
+        ipath = f"interventions[{j}]"
+        interventions.append(Intervention(r.string(raw, "key", ipath), r.strings(raw, "when", ipath, required=True),
+                                          r.text(raw, "text", ipath)))
+    sections: dict[str, Mapping[str, Any]] = {}
+    for name in ("resource_queue", "support_requests", "incentives", "goals", "pilots"):
+        table = r.table(data, name, "")
+        for k, v in table.items():
+            if isinstance(v, bool) or (isinstance(v, int | float) and v < 0):
+                raise r.fail(f"{name}.{k}", f"must be a number of at least 0 (got {v!r})")
+        sections[name] = dict(table)
+    stage_ref = sections["support_requests"].get("stage")
+    if stage_ref is not None and stage_ref not in keys:
+        raise r.fail("support_requests.stage", f"unknown stage {stage_ref!r}")
+    return Playbook(
+        key=r.string(meta, "key", "meta"),
+        version=r.string(meta, "version", "meta"),
+        name=r.text(meta, "name", "meta"),
+        currency=r.string(meta, "currency", "meta"),
+        rules=rules,
+        health=_health(r, data),
+        stages=stages,
+        documents=documents,
+        loss_reasons=tuple(losses),
+        interventions=tuple(interventions),
+        sections=sections,
+        digest=hashlib.sha256(content.encode()).hexdigest(),
+    )
+
+
+def load_playbook_file(path: Path) -> Playbook:
+    return parse_playbook(path.read_text(encoding="utf-8"), source=path.name)
+
+
+def load_playbook_dir(directory: Path) -> dict[str, Playbook]:
+    """Every ``*.toml`` in a folder, by key. Two files with one key are an error."""
+    books: dict[str, Playbook] = {}
+    files = sorted(directory.glob("*.toml"))
+    if not files:
+        raise PlaybookError(str(directory), "(folder)", "holds no playbook (*.toml)")
+    for path in files:
+        book = load_playbook_file(path)
+        if book.key in books:
+            raise PlaybookError(path.name, "meta.key", f"key {book.key!r} is used by another playbook file too")
+        books[book.key] = book
+    return books

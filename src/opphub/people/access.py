@@ -1,0 +1,183 @@
+"""The ONE place that decides which records a user may see and change.
+
+Every page, API endpoint, export and file download asks here. Rules (spec P1-P4):
+- sales rep: opportunities they own (and any they are assigned to);
+- presales, customer success, finance, legal: opportunities they are assigned to;
+- sales manager: opportunities of the teams they manage and all teams below them (and their own);
+- sales director and administrator: everything.
+Customers and contacts are visible with a visible opportunity on the customer, or when the customer
+is owned by the user (or, for a manager, by anyone in the managed subtree). Follow-ups follow their
+opportunity. Anything else is answered with 404, so the existence of a record does not leak.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from .models import Role, Team, User
+
+ALL_SEEING = {Role.DIRECTOR, Role.ADMIN}
+SUPPORT_ROLES = {Role.PRESALES, Role.CUSTOMER_SUCCESS, Role.FINANCE, Role.LEGAL}
+REVIEW_ONLY = {Role.FINANCE, Role.LEGAL}
+CREATORS = {Role.REP, Role.MANAGER, Role.DIRECTOR, Role.ADMIN}
+
+
+def _team_tree() -> tuple[dict[int, list[int]], dict[int, int | None]]:
+    children: dict[int, list[int]] = {}
+    managers: dict[int, int | None] = {}
+    for tid, parent_id, manager_id in Team.objects.values_list("id", "parent_id", "manager_id"):
+        children.setdefault(parent_id or 0, []).append(tid)
+        managers[tid] = manager_id
+    return children, managers
+
+
+def managed_team_ids(user: Any) -> frozenset[int]:
+    """Teams a manager manages, with every team below them. Cached on the user for one request."""
+    cached = getattr(user, "_opphub_managed_team_ids", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    result: set[int] = set()
+    if getattr(user, "is_authenticated", False) and user.role == Role.MANAGER:
+        children, managers = _team_tree()
+        stack = [tid for tid, mid in managers.items() if mid == user.pk]
+        while stack:
+            tid = stack.pop()
+            if tid not in result:
+                result.add(tid)
+                stack.extend(children.get(tid, []))
+    frozen = frozenset(result)
+    user._opphub_managed_team_ids = frozen
+    return frozen
+
+
+def sees_all(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active
+                and (user.role in ALL_SEEING or user.is_superuser))
+
+
+def _assignment_model() -> Any:
+    from opphub.opportunities.models import Assignment
+
+    return Assignment
+
+
+def visible_opportunities(user: Any) -> QuerySet[Any]:
+    from opphub.opportunities.models import Opportunity
+
+    qs = Opportunity.objects.all()
+    if sees_all(user):
+        return qs
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return qs.none()
+    base = opportunity_filter_exists(user)
+    return qs.filter(base)
+
+
+def opportunity_filter_exists(user: Any) -> Q:
+    """The visibility rule as a Q over Opportunity, using EXISTS for assignments (no duplicate rows)."""
+    Assignment = _assignment_model()
+    assigned = Exists(Assignment.objects.filter(opportunity=OuterRef("pk"), user=user))
+    if user.role == Role.REP:
+        return Q(owner=user) | Q(assigned)
+    if user.role == Role.MANAGER:
+        return Q(team_id__in=managed_team_ids(user)) | Q(owner=user) | Q(assigned)
+    if user.role in SUPPORT_ROLES:
+        return Q(assigned)
+    return Q(pk__in=[])
+
+
+def get_opportunity(user: Any, **lookup: Any) -> Any:
+    """The opportunity if the user may see it, else Http404 (never 403: existence does not leak)."""
+    try:
+        return visible_opportunities(user).get(**lookup)
+    except (visible_opportunities(user).model.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def visible_customers(user: Any) -> QuerySet[Any]:
+    from opphub.customers.models import Customer
+
+    qs = Customer.objects.all()
+    if sees_all(user):
+        return qs
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return qs.none()
+    has_visible_opp = Exists(visible_opportunities(user).filter(customer=OuterRef("pk")))
+    rule = Q(owner=user) | Q(has_visible_opp)
+    if user.role == Role.MANAGER:
+        rule |= Q(owner__team_id__in=managed_team_ids(user))
+    return qs.filter(rule)
+
+
+def get_customer(user: Any, **lookup: Any) -> Any:
+    qs = visible_customers(user)
+    try:
+        return qs.get(**lookup)
+    except (qs.model.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def visible_contacts(user: Any) -> QuerySet[Any]:
+    from opphub.customers.models import Contact
+
+    if sees_all(user):
+        return Contact.objects.all()
+    return Contact.objects.filter(customer__in=visible_customers(user).values("pk"))
+
+
+def visible_followups(user: Any) -> QuerySet[Any]:
+    from opphub.followups.models import FollowUp
+
+    if sees_all(user):
+        return FollowUp.objects.all()
+    return FollowUp.objects.filter(opportunity__in=visible_opportunities(user).values("pk"))
+
+
+# ------------------------------------------------------------------------------------ actions
+
+
+def can_create_records(user: Any) -> bool:
+    """Reps, managers, directors and admins create customers, contacts and opportunities."""
+    return bool(getattr(user, "is_authenticated", False) and (user.role in CREATORS or user.is_superuser))
+
+
+def can_edit_opportunity(user: Any, opportunity: Any) -> bool:
+    """Owner, the managers above its team, director and admin. (Supporters log, they don't edit.)"""
+    if sees_all(user):
+        return True
+    if opportunity.owner_id == user.pk:
+        return True
+    return bool(user.role == Role.MANAGER and opportunity.team_id in managed_team_ids(user))
+
+
+def can_log_followup(user: Any, opportunity: Any) -> bool:
+    """Everyone who may see the opportunity except the finance/legal reviewers."""
+    if user.role in REVIEW_ONLY and not user.is_superuser:
+        return False
+    return visible_opportunities(user).filter(pk=opportunity.pk).exists()
+
+
+def can_edit_customer(user: Any, customer: Any) -> bool:
+    if sees_all(user):
+        return True
+    if user.role in REVIEW_ONLY or user.role in {Role.PRESALES, Role.CUSTOMER_SUCCESS}:
+        return False
+    if customer.owner_id == user.pk:
+        return True
+    if user.role == Role.MANAGER:
+        return visible_customers(user).filter(pk=customer.pk).exists()
+    # a rep with an opportunity on the customer may keep its contacts up to date
+    return visible_opportunities(user).filter(customer_id=customer.pk).exists()
+
+
+def assignable_owners(user: Any) -> QuerySet[User]:
+    """Who a user may make the owner of an opportunity or customer."""
+    qs = User.objects.filter(is_active=True, role__in=[Role.REP, Role.MANAGER, Role.DIRECTOR])
+    if sees_all(user):
+        return qs
+    if user.role == Role.MANAGER:
+        return qs.filter(Q(team_id__in=managed_team_ids(user)) | Q(pk=user.pk))
+    return qs.filter(pk=user.pk)
