@@ -1,4 +1,5 @@
-from django.urls import path  # noqa: F401
+from .urls_card import urlpatterns as card_urls
+from .urls_pipeline import urlpatterns as pipeline_urls
 
 app_name = "opportunities"
-urlpatterns: list = []
+urlpatterns = [*pipeline_urls, *card_urls]

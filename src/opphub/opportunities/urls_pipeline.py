@@ -1,0 +1,3 @@
+"""Board and list routes (names: board, board_move, list)."""
+
+urlpatterns: list = []
