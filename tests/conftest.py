@@ -46,14 +46,15 @@ class Org:
 
 
 @pytest.fixture(autouse=True)
-def _playbooks(db):  # type: ignore[no-untyped-def]
-    from opphub.opportunities.playbooks import playbooks_sync
-
-    playbooks_sync()
+def _fast_passwords(settings):  # type: ignore[no-untyped-def]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
 def org(db) -> Org:  # type: ignore[no-untyped-def]
+    from opphub.opportunities.playbooks import playbooks_sync
+
+    playbooks_sync()
     region = RegionFactory(code="SH", name="上海")
     m1 = UserFactory(username="m1", display_name="王经理", role=Role.MANAGER)
     m2 = UserFactory(username="m2", display_name="李经理", role=Role.MANAGER)

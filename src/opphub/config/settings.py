@@ -12,7 +12,6 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/opphub
 BASE_DIR = PACKAGE_DIR.parent.parent  # the checkout

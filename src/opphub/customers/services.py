@@ -24,7 +24,7 @@ CONTACT_FIELDS = ("name", "title", "is_director_or_above", "decision_role", "mob
 def _clean_customer(customer: Customer) -> None:
     customer.name = customer.name.strip()
     customer.credit_code = customer.credit_code.strip().upper()
-    customer.full_clean(exclude=["owner"], validate_unique=False)
+    customer.full_clean(exclude=["owner"], validate_unique=False, validate_constraints=False)
     if customer.credit_code and Customer.objects.filter(credit_code=customer.credit_code).exclude(
             pk=customer.pk).exists():
         raise ValidationError({"credit_code": _("A customer with this unified social credit code already "

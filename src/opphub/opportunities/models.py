@@ -164,6 +164,9 @@ class Assignment(models.Model):
         constraints = [models.UniqueConstraint(fields=["opportunity", "user"], name="assignment_unique")]
         indexes = [models.Index(fields=["user", "opportunity"])]
 
+    def __str__(self) -> str:
+        return f"{self.user} → {self.opportunity_id}"
+
 
 class StageHistory(models.Model):
     opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="stage_history")
@@ -180,6 +183,9 @@ class StageHistory(models.Model):
         verbose_name_plural = _("stage history")
         indexes = [models.Index(fields=["opportunity", "entered_at"]), models.Index(fields=["stage", "left_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.stage} {self.entered_at:%Y-%m-%d}"
+
     @property
     def duration(self):  # type: ignore[no-untyped-def]
         return (self.left_at - self.entered_at) if self.left_at else None
@@ -194,3 +200,6 @@ class NumberSequence(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["region_code", "year"], name="number_sequence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.region_code}: {self.last}"

@@ -53,7 +53,8 @@ def _check_owner(actor: Any, owner: Any) -> None:
 
 def _validate(opportunity: Opportunity) -> None:
     opportunity.full_clean(exclude=["number", "playbook_version", "pipeline", "customer", "owner", "team",
-                                    "region", "stage_entered_at", "created_at", "updated_at"])
+                                    "region", "stage_entered_at", "created_at", "updated_at"],
+                           validate_constraints=False)
     if (opportunity.budget_min is not None and opportunity.budget_max is not None
             and opportunity.budget_max < opportunity.budget_min):
         raise ValidationError({"budget_max": _("The budget range ends below where it starts.")})

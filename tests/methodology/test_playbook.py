@@ -1,0 +1,112 @@
+"""spec: H1-H4, C1-C4, R1-R4, M5, P5, P6, X1-X2 — the methodology lives in a validated playbook.
+
+Pure tests: no database. A broken playbook is refused with a message naming the key and the problem.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from opphub.methodology.playbook import PlaybookError, load_playbook_dir, load_playbook_file, parse_playbook
+
+STANDARD = Path(__file__).resolve().parents[2] / "playbooks" / "standard.toml"
+TEXT = STANDARD.read_text(encoding="utf-8")
+
+
+def test_standard_playbook_holds_the_spec_numbers():
+    """spec: H1-H4, R1, M5, P1, P6, C1-C4 — every number of the spec is a playbook value."""
+    book = load_playbook_file(STANDARD)
+    assert book.stage_keys == ("discovery", "confirmation", "solution", "closing", "archive")
+    assert book.open_stage_keys == ("discovery", "confirmation", "solution", "closing")
+    h = book.health
+    assert (h.weight_requirement_match, h.weight_decision_chain, h.weight_budget_certainty) == (40, 30, 30)
+    assert dict(h.decision_chain_points) == {"decision_maker": 50, "influencer": 30, "user": 20}
+    assert dict(h.budget_points) == {"explicit_amount": 10, "approved": 15, "in_annual_plan": 5}
+    assert (h.back_below, h.advance_above) == (Decimal(60), Decimal(80))
+    assert len(h.requirement_items) == 10
+    assert book.rules.risk_duration_factor == Decimal("1.5")
+    assert book.rules.high_value_amount == Decimal(500000)
+    assert book.rules.daily_update_time.strftime("%H:%M") == "18:00"
+    assert book.number("resource_queue", "min_health_score") == 85
+    assert book.number("incentives", "zombie_days") == 3
+    assert book.number("incentives", "zombie_penalty_points") == 5
+    assert book.number("incentives", "intervention_days") == 7
+    cadence = {s.key: (s.cadence.touches, s.cadence.per_days) for s in book.stages if s.cadence}
+    assert cadence == {"discovery": (1, 7), "confirmation": (1, 3), "solution": (2, 7), "closing": (1, 2)}
+    assert [r.key for r in book.loss_reasons] == ["price", "requirement_change", "decision_maker_change",
+                                                   "internal_resources"]
+    assert sum(r.observed_share for r in book.loss_reasons) == Decimal(1)
+
+
+def test_stage_names_in_three_languages():
+    """spec: S1-S5 — stage names are shown in Simplified, Traditional Chinese and English."""
+    s2 = load_playbook_file(STANDARD).stage("confirmation")
+    assert (s2.name.get("zh-hans"), s2.name.get("zh-hant"), s2.name.get("en")) == (
+        "需求确认", "需求確認", "Requirement confirmation")
+    assert s2.name.get("zh-tw") == "需求確認"
+    assert s2.name.get(None) == "需求确认"
+
+
+def _broken(old: str, new: str) -> str:
+    assert old in TEXT, old
+    return TEXT.replace(old, new, 1)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "problem"),
+    [
+        ("requirement_match = 40", "requirement_match = 30", "health.weights", "add up to 100 (got 90)"),
+        ("back_below = 60", "back_below = 90", "health.back_below", "must not be above advance_above"),
+        ('daily_update_time = "18:00"', 'daily_update_time = "six pm"', "rules.daily_update_time",
+         "HH:MM"),
+        ("risk_duration_factor = 1.5", "risk_duration_factor = 0.5", "rules.risk_duration_factor",
+         "at least 1"),
+        ('key = "confirmation"', 'key = "discovery"', "stages[1].key", "duplicate stage"),
+        ("cadence = { touches = 1, per_days = 3", "cadence = { touches = 0, per_days = 3",
+         "stages[1].cadence.touches", "at least 1"),
+        ('required_documents = ["screening_report"]', 'required_documents = ["napkin_sketch"]',
+         "stages[0].required_documents", "unknown value 'napkin_sketch'"),
+        ('zombie_days = 3', 'zombie_days = -3', "incentives.zombie_days", "at least 0"),
+        ('[meta]\nkey = "standard"', '[meta]\nkey = ""', "meta.key", "non-empty"),
+        ('en = "Discovery" }', 'en = "" }', "stages[0].name.en", "non-empty"),
+        ('stage = "solution"', 'stage = "negotiation"', "support_requests.stage", "unknown stage"),
+    ],
+)
+def test_broken_playbook_names_key_and_problem(old, new, key, problem):
+    """spec: L2 — an administrator's mistake stops start-up with a message they can act on."""
+    with pytest.raises(PlaybookError) as err:
+        parse_playbook(_broken(old, new), source="standard.toml")
+    assert err.value.key == key
+    assert problem in err.value.problem
+    assert str(err.value).startswith(f"standard.toml: {key}: ")
+
+
+def test_missing_section_and_bad_toml():
+    with pytest.raises(PlaybookError, match=r"^x.toml: health: is missing$"):
+        parse_playbook(re.sub(r"\[health\].*?(?=\n\[resource_queue\])", "", TEXT, flags=re.S), source="x.toml")
+    with pytest.raises(PlaybookError, match="not valid TOML"):
+        parse_playbook("[meta\nkey=1", source="x.toml")
+
+
+def test_archive_must_be_the_last_stage():
+    bad = _broken('funnel = "MQL→SQL"', 'funnel = "MQL→SQL"\nclosed = true')
+    with pytest.raises(PlaybookError, match="exactly the last stage must be the closed"):
+        parse_playbook(bad)
+
+
+def test_playbook_folder_refuses_two_files_with_one_key(tmp_path):
+    """More than one playbook may be active (one per pipeline) but each key once."""
+    (tmp_path / "a.toml").write_text(TEXT, encoding="utf-8")
+    (tmp_path / "b.toml").write_text(TEXT, encoding="utf-8")
+    with pytest.raises(PlaybookError, match="key 'standard' is used by another playbook file"):
+        load_playbook_dir(tmp_path)
+    (tmp_path / "b.toml").write_text(TEXT.replace('key = "standard"', 'key = "retail"', 1), encoding="utf-8")
+    assert sorted(load_playbook_dir(tmp_path)) == ["retail", "standard"]
+
+
+def test_digest_changes_with_content():
+    assert parse_playbook(TEXT).digest != parse_playbook(TEXT + "\n# note\n").digest
