@@ -150,7 +150,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "build" / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every start without it
-STATICFILES_DIRS = [("vendor", BASE_DIR / "build" / "vendor")]
+STATICFILES_DIRS = [PACKAGE_DIR / "static", ("vendor", BASE_DIR / "build" / "vendor")]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

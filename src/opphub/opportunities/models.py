@@ -134,6 +134,8 @@ class Opportunity(Versioned):
         verbose_name_plural = _("opportunities")
         indexes = [
             models.Index(fields=["status", "stage", "-amount"]),
+            models.Index(fields=["status", "stage", "-updated_at"]),
+            models.Index(fields=["status", "closed_at"]),
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["team", "status"]),
             models.Index(fields=["customer"]),

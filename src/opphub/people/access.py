@@ -77,15 +77,17 @@ def visible_opportunities(user: Any) -> QuerySet[Any]:
 
 
 def opportunity_filter_exists(user: Any) -> Q:
-    """The visibility rule as a Q over Opportunity, using EXISTS for assignments (no duplicate rows)."""
+    """The visibility rule as a Q over Opportunity (a subquery for assignments: no duplicate rows)."""
+    # "pk IN (SELECT opportunity_id FROM assignment WHERE user = ?)" lets the planner start from the
+    # user's few assignments; a correlated EXISTS made SQLite scan every opportunity.
     Assignment = _assignment_model()
-    assigned = Exists(Assignment.objects.filter(opportunity=OuterRef("pk"), user=user))
+    assigned = Q(pk__in=Assignment.objects.filter(user=user).values("opportunity_id"))
     if user.role == Role.REP:
-        return Q(owner=user) | Q(assigned)
+        return Q(owner=user) | assigned
     if user.role == Role.MANAGER:
-        return Q(team_id__in=managed_team_ids(user)) | Q(owner=user) | Q(assigned)
+        return Q(team_id__in=managed_team_ids(user)) | Q(owner=user) | assigned
     if user.role in SUPPORT_ROLES:
-        return Q(assigned)
+        return assigned
     return Q(pk__in=[])
 
 

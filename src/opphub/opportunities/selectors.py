@@ -1,0 +1,244 @@
+"""Read queries for the pipeline board and the opportunity list (spec M1/M4 spirit, P4).
+
+Every query starts from ``access.visible_opportunities`` and runs a fixed number of statements,
+whatever the number of records: one GROUP BY for the column counts and totals, one LIMITed query per
+board column, one aggregate and one page query for the list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
+from django.utils.translation import get_language
+
+from opphub.customers.models import Customer
+from opphub.methodology.playbook import Playbook
+from opphub.people import access
+from opphub.people.models import User
+
+from .filters import OpportunityFilterForm, period_q
+from .models import Pipeline, Status
+from .playbooks import default_pipeline, playbook_of
+
+ARCHIVE_DEFAULT_DAYS = 90
+# Cards and rows read the opportunity table alone (no JOIN: the planners then keep to its indexes);
+# customer and owner names come in two more queries for the whole page (see _with_names).
+CARD_FIELDS = (
+    "id", "number", "name", "amount", "stage", "status", "stage_entered_at", "closed_at", "last_followup_at",
+    "updated_at", "expected_close_date", "version", "customer", "owner",
+)
+USER_NAME_FIELDS = ("id", "username", "display_name", "first_name", "last_name")
+LIST_SORTS = {
+    "-updated_at": ("-updated_at", "-id"),
+    "updated_at": ("updated_at", "id"),
+    "-amount": ("-amount", "-id"),
+    "amount": ("amount", "id"),
+    "expected_close_date": ("expected_close_date", "id"),
+    "-expected_close_date": ("-expected_close_date", "-id"),
+    "number": ("number",),
+    "-number": ("-number",),
+}
+DEFAULT_SORT = "-updated_at"
+
+
+def yuan(amount: Decimal | int | None) -> str:
+    """¥ with thousands separators, whole yuan (the board and list are overviews)."""
+    return f"¥{(amount or Decimal(0)):,.0f}"
+
+
+def stage_names(playbook: Playbook) -> dict[str, str]:
+    lang = get_language()
+    return {s.key: s.name.get(lang) for s in playbook.stages}
+
+
+def _cards(qs: QuerySet[Any]) -> QuerySet[Any]:
+    return qs.only(*CARD_FIELDS)
+
+
+def _with_names(rows: list[Any]) -> None:
+    """Customer and owner names for all rows at once: two queries, whatever the number of rows."""
+    prefetch_related_objects(rows, Prefetch("customer", queryset=Customer.objects.only("id", "name")),
+                             Prefetch("owner", queryset=User.objects.only(*USER_NAME_FIELDS)))
+
+
+def pipelines() -> tuple[Pipeline, list[Pipeline]]:
+    """The default pipeline and all pipelines (one query; creates the default one on a fresh install)."""
+    found = list(Pipeline.objects.select_related("current_version").order_by("-is_default", "id"))
+    if not found:
+        return default_pipeline(), []
+    return found[0], found
+
+
+# ------------------------------------------------------------------------------------- board
+
+
+@dataclass
+class Column:
+    key: str
+    name: str
+    closed: bool
+    count: int = 0
+    total: Decimal = Decimal(0)
+    won: int = 0
+    lost: int = 0
+    won_total: Decimal = Decimal(0)
+    lost_total: Decimal = Decimal(0)
+    cards: list[Any] = field(default_factory=list)
+
+    @property
+    def total_label(self) -> str:
+        return yuan(self.total)
+
+    @property
+    def more(self) -> int:
+        return max(self.count - len(self.cards), 0)
+
+
+def archive_range(form: OpportunityFilterForm) -> tuple[dt.date | None, dt.date | None]:
+    """The archive column shows what closed in the chosen period, by default the last 90 days."""
+    chosen = form.date_range()
+    if chosen is not None:
+        return chosen
+    today = form.today
+    return today - dt.timedelta(days=ARCHIVE_DEFAULT_DAYS - 1), today
+
+
+def board_columns(*, user: Any, pipeline: Pipeline, playbook: Playbook, form: OpportunityFilterForm,
+                  now: dt.datetime, per_column: int, only_pipeline: bool = True) -> list[Column]:
+    """One column per stage of the pipeline's playbook, with counts, totals and the top cards.
+
+    Open columns: the visible open opportunities matching the filters (the period, when chosen,
+    applies to the expected close date), newest change first. Archive column: the ones won or lost
+    in the period (default: the last 90 days), last closed first. Queries: one GROUP BY for the open
+    columns, one for the archive, one per column for its cards, two for the names on the cards.
+    """
+    base = access.visible_opportunities(user)
+    if only_pipeline:
+        base = base.filter(pipeline=pipeline)
+    base = form.apply(base, period=False)
+    chosen = form.date_range()
+    open_qs = base.filter(period_q(*chosen, status=Status.OPEN) if chosen else Q(status=Status.OPEN))
+    closed_qs = base.filter(period_q(*archive_range(form), status=Status.WON))  # won or lost: any closed
+
+    names = stage_names(playbook)
+    columns = [Column(key=s.key, name=names[s.key], closed=s.closed) for s in playbook.stages]
+    by_key = {c.key: c for c in columns}
+    archive = next((c for c in columns if c.closed), None)
+    for row in open_qs.order_by().values("stage").annotate(n=Count("id"), total=Sum("amount")):
+        col = by_key.get(row["stage"])
+        if col is not None and not col.closed:
+            col.count, col.total = row["n"], row["total"] or Decimal(0)
+    if archive is not None:
+        for row in closed_qs.order_by().values("status").annotate(n=Count("id"), total=Sum("amount")):
+            total = row["total"] or Decimal(0)
+            if row["status"] == Status.WON:
+                archive.won, archive.won_total = row["n"], total
+            else:
+                archive.lost, archive.lost_total = archive.lost + row["n"], archive.lost_total + total
+            archive.count += row["n"]
+            archive.total += total
+
+    everything: list[Any] = []
+    for col in columns:  # one query per column, also for an empty one: the count stays fixed
+        if col.closed:
+            qs = closed_qs.order_by("-closed_at", "-id")
+        else:
+            qs = open_qs.filter(stage=col.key).order_by("-updated_at", "-id")
+        col.cards = [_card(o, now) for o in _cards(qs)[:per_column]]
+        everything.extend(col.cards)
+    _with_names(everything)
+    return columns
+
+
+def _card(o: Any, now: dt.datetime) -> Any:
+    o.days_in_stage = max((now - o.stage_entered_at).days, 0)
+    o.amount_label = yuan(o.amount)
+    return o
+
+
+# -------------------------------------------------------------------------------------- list
+
+
+@dataclass
+class ListPage:
+    rows: list[Any]
+    count: int
+    total: Decimal
+    number: int
+    num_pages: int
+    page_size: int
+    sort: str
+
+    @property
+    def total_label(self) -> str:
+        return yuan(self.total)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.page_size + 1 if self.count else 0
+
+    @property
+    def end_index(self) -> int:
+        return min(self.number * self.page_size, self.count)
+
+    def page_links(self, around: int = 2) -> list[int | None]:
+        """Page numbers to show: first, last and a window around the current one (None = gap)."""
+        wanted = {1, self.num_pages, *range(self.number - around, self.number + around + 1)}
+        pages = sorted(p for p in wanted if 1 <= p <= self.num_pages)
+        out: list[int | None] = []
+        for p in pages:
+            if out and p - (out[-1] or 0) > 1:
+                out.append(None)
+            out.append(p)
+        return out
+
+
+def parse_page(raw: str | None) -> int:
+    try:
+        return max(int(raw or 1), 1)
+    except ValueError:
+        return 1
+
+
+def opportunity_list(*, user: Any, form: OpportunityFilterForm, sort: str, page: int, page_size: int,
+                     now: dt.datetime) -> ListPage:
+    """The filtered, sorted page of visible opportunities, with the count and amount of the whole set.
+
+    Two queries: COUNT + SUM over the filtered set, then the page with its customer and owner.
+    An unknown ``sort`` falls back to the newest change first; a page past the end shows the last.
+    """
+    qs = form.apply(access.visible_opportunities(user))
+    totals = qs.order_by().aggregate(n=Count("id"), total=Sum("amount"))
+    count = totals["n"] or 0
+    num_pages = max((count + page_size - 1) // page_size, 1)
+    number = min(page, num_pages)
+    sort = sort if sort in LIST_SORTS else DEFAULT_SORT
+    offset = (number - 1) * page_size
+    rows: list[Any] = []
+    if count:
+        page_qs = _cards(qs.order_by(*LIST_SORTS[sort]))[offset:offset + page_size]
+        rows = [_card(o, now) for o in page_qs]
+        _with_names(rows)
+    return ListPage(rows=rows, count=count, total=totals["total"] or Decimal(0), number=number,
+                    num_pages=num_pages, page_size=page_size, sort=sort)
+
+
+def all_stage_names(every: list[Pipeline]) -> dict[str, str]:
+    """Stage names of every pipeline's current playbook (the list shows opportunities of all of them)."""
+    names: dict[str, str] = {}
+    for pipeline in every:
+        for key, name in stage_names(playbook_of(pipeline.current_version)).items():
+            names.setdefault(key, name)
+    return names

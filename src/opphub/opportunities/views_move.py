@@ -1,0 +1,133 @@
+"""Move an opportunity to another stage, or close it as won or lost (board drag, card buttons).
+
+POST ``move``: ``to_stage``, ``version`` (optional, the version the page was rendered with: a newer
+one is refused as a stale edit), ``note``. POST ``close``: ``outcome`` (won|lost), ``version``, ``note``.
+
+Two kinds of callers:
+
+* JSON callers — the board's script sends ``Accept: application/json`` (an ``HX-Request`` header is
+  treated the same). They get ``200 {"ok": true, "stage", "stage_name", "status", "version"}`` or
+  ``4xx {"ok": false, "errors": [...]}``: 400 bad input, 403 not allowed, 404 not visible,
+  409 refused move (every unmet requirement listed) or stale edit. Messages are translated.
+* plain form posts — redirected back to ``next`` when it is a safe local URL, else to the card page,
+  with a success message or the list of errors as Django messages.
+
+The stage history and the audit trail are written by the services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from opphub.common.errors import ServiceError
+from opphub.people import access
+
+from .messages import stage_name
+from .models import Status
+from .playbooks import playbook_of
+from .services import opportunity_close, opportunity_move_stage
+
+
+class BadInput(Exception):
+    pass
+
+
+def wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "") or bool(request.headers.get("HX-Request"))
+
+
+def _version(request: HttpRequest) -> int | None:
+    raw = request.POST.get("version", "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise BadInput(_("The version must be a whole number.")) from None
+
+
+def _errors_of(exc: Exception) -> tuple[int, list[str]]:
+    if isinstance(exc, ServiceError):
+        return exc.status, [str(m) for m in (exc.details or [exc.message])]
+    if isinstance(exc, ValidationError):
+        return 400, [str(m) for m in exc.messages]
+    return 400, [str(exc)]
+
+
+def _back(request: HttpRequest, number: str) -> HttpResponseRedirect:
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = reverse("opportunities:card", kwargs={"number": number})
+    return HttpResponseRedirect(target)
+
+
+def _respond(request: HttpRequest, number: str, action: Any, success: Any) -> HttpResponse:
+    """Run ``action(opportunity, version)``; answer JSON or redirect with a message."""
+    as_json = wants_json(request)
+    try:
+        opportunity = access.get_opportunity(request.user, number=number)
+    except Http404:
+        if as_json:
+            return JsonResponse({"ok": False, "errors": [_("This opportunity does not exist or you cannot "
+                                                           "see it.")]}, status=404)
+        raise
+    try:
+        action(opportunity, _version(request))
+    except (ServiceError, ValidationError, BadInput) as exc:
+        status, errors = _errors_of(exc)
+        if as_json:
+            return JsonResponse({"ok": False, "errors": errors}, status=status)
+        for error in errors:
+            messages.error(request, error)
+        return _back(request, number)
+    name = stage_name(playbook_of(opportunity.playbook_version), opportunity.stage)
+    if as_json:
+        return JsonResponse({"ok": True, "number": opportunity.number, "stage": opportunity.stage,
+                             "stage_name": name, "status": opportunity.status, "version": opportunity.version})
+    messages.success(request, success(opportunity, name))
+    return _back(request, number)
+
+
+@login_required
+@require_POST
+def move_view(request: HttpRequest, number: str) -> HttpResponse:
+    to_stage = request.POST.get("to_stage", "").strip()
+    note = request.POST.get("note", "")
+
+    def action(opportunity: Any, version: int | None) -> None:
+        if not to_stage:
+            raise BadInput(_("Choose the stage to move it to."))
+        opportunity_move_stage(actor=request.user, opportunity=opportunity, to_stage=to_stage,
+                               expected_version=version, note=note, now=timezone.now())
+
+    return _respond(request, number, action, lambda o, name: _("%(number)s moved to %(stage)s.")
+                    % {"number": o.number, "stage": name})
+
+
+@login_required
+@require_POST
+def close_view(request: HttpRequest, number: str) -> HttpResponse:
+    outcome = request.POST.get("outcome", "").strip()
+    note = request.POST.get("note", "")
+
+    def action(opportunity: Any, version: int | None) -> None:
+        opportunity_close(actor=request.user, opportunity=opportunity, outcome=outcome,
+                          expected_version=version, note=note, now=timezone.now())
+
+    def success(o: Any, name: str) -> str:
+        if o.status == Status.WON:
+            return _("%(number)s is marked won.") % {"number": o.number}
+        return _("%(number)s is marked lost.") % {"number": o.number}
+
+    return _respond(request, number, action, success)

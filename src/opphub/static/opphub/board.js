@@ -1,0 +1,131 @@
+// Pipeline board: drag a card to another column to move it (SortableJS), or to the archive column to
+// close it as won or lost. The server decides; on refusal the card goes back and the reasons show.
+// Contract (see opportunities/views_move.py): POST form data with X-CSRFToken and
+// Accept: application/json -> {ok, stage, version} or {ok: false, errors: [...]}.
+(function () {
+  "use strict";
+  const board = document.getElementById("board");
+  if (!board || typeof Sortable === "undefined") return;
+  const alertBox = document.getElementById("board-alert");
+  const dialog = document.getElementById("close-dialog");
+  const csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+
+  function showErrors(errors) {
+    alertBox.replaceChildren();
+    const list = document.createElement("ul");
+    for (const text of errors) {
+      const li = document.createElement("li");
+      li.textContent = text;
+      list.appendChild(li);
+    }
+    alertBox.appendChild(list);
+    alertBox.hidden = false;
+    alertBox.classList.add("is-error");
+    alertBox.scrollIntoView({ block: "nearest" });
+  }
+
+  function clearAlert() {
+    alertBox.hidden = true;
+    alertBox.replaceChildren();
+  }
+
+  function putBack(evt) {
+    const ref = evt.from.children[evt.oldIndex] || null;
+    evt.from.insertBefore(evt.item, ref);
+  }
+
+  function urlFor(template, number) {
+    return template.replace(board.dataset.placeholder, encodeURIComponent(number));
+  }
+
+  async function post(url, fields) {
+    const body = new URLSearchParams(fields);
+    let response;
+    try {
+      response = await fetch(url, {
+        method: "POST", body, credentials: "same-origin",
+        headers: { "X-CSRFToken": csrf, "Accept": "application/json" },
+      });
+    } catch (err) {
+      return { ok: false, errors: [board.dataset.errorText] };
+    }
+    try {
+      return await response.json();
+    } catch (err) {
+      return { ok: false, errors: [board.dataset.errorText] };
+    }
+  }
+
+  async function refresh() {
+    const response = await fetch(window.location.href, {
+      headers: { "HX-Request": "true", "HX-Target": "board" }, credentials: "same-origin",
+    });
+    if (response.ok) {
+      board.innerHTML = await response.text();
+      init();
+    }
+  }
+
+  function askOutcome(number) {
+    return new Promise((resolve) => {
+      if (!dialog || typeof dialog.showModal !== "function") {
+        resolve({ outcome: "cancel", note: "" });
+        return;
+      }
+      document.getElementById("close-dialog-number").textContent = number;
+      const note = document.getElementById("close-note");
+      note.value = "";
+      dialog.returnValue = "cancel";
+      dialog.addEventListener("close", () => resolve({ outcome: dialog.returnValue || "cancel", note: note.value }),
+                              { once: true });
+      dialog.showModal();
+    });
+  }
+
+  async function onDrop(evt) {
+    if (evt.from === evt.to) return;
+    const card = evt.item;
+    const number = card.dataset.number;
+    const version = card.dataset.version;
+    card.classList.add("is-saving");
+    let result;
+    if (evt.to.dataset.closed === "1") {
+      const choice = await askOutcome(number);
+      if (choice.outcome !== "won" && choice.outcome !== "lost") {
+        card.classList.remove("is-saving");
+        putBack(evt);
+        return;
+      }
+      result = await post(urlFor(board.dataset.closeUrl, number),
+                          { outcome: choice.outcome, version, note: choice.note });
+    } else {
+      result = await post(urlFor(board.dataset.moveUrl, number), { to_stage: evt.to.dataset.stage, version });
+    }
+    card.classList.remove("is-saving");
+    if (result && result.ok) {
+      clearAlert();
+      card.dataset.version = result.version;
+      await refresh();
+    } else {
+      putBack(evt);
+      showErrors((result && result.errors) || [board.dataset.errorText]);
+    }
+  }
+
+  function init() {
+    for (const list of board.querySelectorAll(".board-cards")) {
+      Sortable.create(list, {
+        group: { name: "board", pull: list.dataset.closed !== "1", put: true },
+        sort: false,
+        draggable: ".board-card",
+        animation: 120,
+        delay: 150,
+        delayOnTouchOnly: true,
+        ghostClass: "is-ghost",
+        onEnd: onDrop,
+      });
+    }
+  }
+
+  init();
+})();
