@@ -16,6 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("opportunities/", include("opphub.opportunities.urls")),
     path("customers/", include("opphub.customers.urls")),
+    path("api/", include("opphub.api.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

@@ -1,0 +1,91 @@
+"""/api/opportunities/{number}/followups: the touches with the customer (spec C1-C4, S3 weekly records).
+
+Everyone who may see the opportunity reads them; everyone but the finance/legal reviewers logs them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+
+from opphub.followups.models import Direction, FollowUp, Kind
+from opphub.followups.services import followup_log
+from opphub.people import access
+
+from .common import AwareDatetime, Id, InSchema, Paging, Ref, Text, actor, page, user_ref
+from .errors import FieldError
+
+router = Router(tags=["follow-ups"])  # mounted under /api/opportunities
+
+
+class FollowUpIn(InSchema):
+    kind: Kind
+    direction: Direction = Direction.OUTBOUND
+    occurred_at: AwareDatetime | None = Field(None, description="defaults to now; never in the future")
+    notes: Text = Field(..., min_length=1)
+    customer_feedback: Text = ""
+    objections: Text = ""
+    competitor_moves: Text = ""
+    next_step: Text = Field("", max_length=300)
+    contact_ids: list[Id] = Field([], description="contacts of the opportunity's customer who took part")
+
+
+class FollowUpOut(Schema):
+    id: int
+    kind: str
+    direction: str
+    occurred_at: dt.datetime
+    author: Ref
+    contacts: list[Ref]
+    notes: str
+    customer_feedback: str
+    objections: str
+    competitor_moves: str
+    next_step: str
+    created_at: dt.datetime
+
+
+class FollowUpPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[FollowUpOut]
+
+
+def followup_out(f: FollowUp) -> dict[str, Any]:
+    return {
+        "id": f.pk, "kind": f.kind, "direction": f.direction, "occurred_at": f.occurred_at,
+        "author": user_ref(f.author), "contacts": [{"id": c.pk, "name": c.name} for c in f.contacts.all()],
+        "notes": f.notes, "customer_feedback": f.customer_feedback, "objections": f.objections,
+        "competitor_moves": f.competitor_moves, "next_step": f.next_step, "created_at": f.created_at,
+    }
+
+
+@router.get("/{number}/followups", response=FollowUpPage, summary="Follow-ups, newest first")
+def list_followups(request: HttpRequest, number: Text, paging: Query[Paging]) -> dict[str, Any]:
+    user = actor(request)
+    opportunity = access.get_opportunity(user, number=number)
+    qs = (access.visible_followups(user).filter(opportunity=opportunity).select_related("author")
+          .prefetch_related("contacts").order_by("-occurred_at", "-id"))
+    return page(qs, paging, lambda rows: [followup_out(f) for f in rows])
+
+
+@router.post("/{number}/followups", response={201: FollowUpOut}, summary="Log a follow-up")
+def create_followup(request: HttpRequest, number: Text, payload: FollowUpIn) -> Status[dict[str, Any]]:
+    user = actor(request)
+    opportunity = access.get_opportunity(user, number=number)
+    wanted = list(dict.fromkeys(payload.contact_ids))
+    contacts = list(access.visible_contacts(user).filter(pk__in=wanted))
+    if len(contacts) != len(wanted):
+        raise FieldError("contact_ids", _("Unknown contact."), "unknown")
+    data = payload.model_dump(exclude={"contact_ids"})
+    if data["occurred_at"] is None:
+        del data["occurred_at"]
+    followup = followup_log(actor=user, opportunity=opportunity, data=data, contacts=contacts, now=timezone.now())
+    fresh = FollowUp.objects.select_related("author").prefetch_related("contacts").get(pk=followup.pk)
+    return Status(201, followup_out(fresh))
