@@ -17,6 +17,21 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("playbooks_sync")
         if not options["no_demo"] and not Opportunity.objects.exists():
-            call_command("demo")
+            call_command("demo")  # prints the demo logins
+        else:
+            self._print_demo_logins()
         self.stdout.write(self.style.SUCCESS(f"OppHub is at http://{options['addrport']}/"))
         call_command("runserver", options["addrport"], use_reloader=False)
+
+    def _print_demo_logins(self) -> None:
+        from opphub.demo.org import DEMO_PASSWORD, PEOPLE
+        from opphub.people.models import User
+
+        present = dict(User.objects.filter(username__in=[p[0] for p in PEOPLE], is_active=True)
+                       .values_list("username", "role"))
+        if not present:
+            return
+        self.stdout.write(f"Demo logins (password {DEMO_PASSWORD!r} unless you changed it):")
+        for username, display, _role, _team in PEOPLE:
+            if username in present:
+                self.stdout.write(f"  {username:<15} {display}  {present[username]}")

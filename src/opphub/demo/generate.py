@@ -1,0 +1,144 @@
+"""Load the demo company (``opphub demo``) or the benchmark's large data set.
+
+Deterministic: ``random.Random(seed)`` drives every choice and all times are relative to the anchor
+``now``, so one seed and one anchor always give the same records. Rows are written with bulk inserts,
+not through the per-row services, but carry exactly what the services would have written: number
+from the region's YEAR-REGION-SEQ sequence (and the ``NumberSequence`` rows to continue it), the
+default pipeline's current playbook version, a stage-history row per stage entered (the open row
+last; a closed opportunity's last row is the archive stage, entered at ``closed_at``), ``version``
+bumped once per move, ``last_followup_at`` = the latest follow-up. No audit rows are written for the
+demo data: its history starts with the demo (the audit trail records changes made afterwards).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Max, Model
+from django.utils import timezone
+from tqdm import tqdm
+
+from opphub.audit.models import FieldChange
+from opphub.customers.models import Contact, Customer
+from opphub.followups.models import FollowUp
+from opphub.opportunities.models import Assignment, NumberSequence, Opportunity, StageHistory
+from opphub.opportunities.playbooks import default_pipeline, playbook_of, playbooks_sync
+from opphub.people.models import Role
+
+from .customers_plan import plan_customers
+from .opps_plan import Context, Rows, plan_opportunity, plan_seeds
+from .org import DemoOrg, build_org
+from .writer import Writer
+
+BASE_CUSTOMERS = 300
+BASE_OPPORTUNITIES = 1500
+CHUNK = 500
+
+
+class DemoRefused(Exception):
+    """The database already holds opportunities and ``force`` was not given."""
+
+
+@dataclass
+class DemoResult:
+    org: DemoOrg
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    sequences: dict[tuple[str, int], int] = field(default_factory=dict)
+
+
+def _next_id(model: type[Model]) -> int:
+    return (model._default_manager.aggregate(m=Max("pk"))["m"] or 0) + 1
+
+
+def demo_wipe() -> dict[str, int]:
+    """Delete every customer, contact, opportunity (with everything hanging off it), follow-up and
+    number sequence, and their audit rows. Users, teams, regions and products stay."""
+    deleted = {}
+    for model in (FollowUp, Opportunity, Contact, Customer, NumberSequence):
+        deleted[model._meta.label] = model._default_manager.all().delete()[0]
+    types = ContentType.objects.get_for_models(Opportunity, Customer, Contact).values()
+    FieldChange.objects.filter(content_type__in=list(types)).delete()
+    return deleted
+
+
+def _context(org: DemoOrg, now: datetime, followups_mean: float) -> Context:
+    pipeline = default_pipeline()
+    book = playbook_of(pipeline.current_version)
+    sellers = {key: [u.pk for u in users] for key, users in org.sellers.items()}
+    presales = org.by_role(Role.PRESALES)
+    # presales.sun supports the east (with Hangzhou), presales.guo the north and the south
+    presales_of = {key: presales[0 if key in ("east", "hz") else len(presales) - 1].pk for key in org.teams}
+    return Context(
+        now=now, tz=timezone.get_default_timezone(), stage_keys=book.stage_keys,
+        stage_days=tuple(s.default_days for s in book.stages), pipeline_id=pipeline.pk,
+        version_id=pipeline.current_version_id, team_ids={k: t.pk for k, t in org.teams.items()},
+        sellers=sellers, managers={k: t.manager_id for k, t in org.teams.items()}, presales=presales_of,
+        cs_ids=[u.pk for u in org.by_role(Role.CUSTOMER_SUCCESS)],
+        finance_ids=[u.pk for u in org.by_role(Role.FINANCE)], legal_ids=[u.pk for u in org.by_role(Role.LEGAL)],
+        products={code: (p.pk, int(p.price_band_min), int(p.price_band_max)) for code, p in org.products.items()},
+        region_ids={code: r.pk for code, r in org.regions.items()}, followups_mean=followups_mean,
+        number_start=dict(((s.region_code, s.year), s.last) for s in NumberSequence.objects.all()),
+    )
+
+
+def demo_generate(*, seed: int = 1, scale: float = 1.0, now: datetime | None = None, force: bool = False,
+                  progress: bool = False, opportunities: int | None = None, followups: int | None = None,
+                  customers: int | None = None, extra_reps_per_team: int = 0, copy: bool = False,
+                  batch_size: int = 1000, log: Callable[[str], None] | None = None) -> DemoResult:
+    """Generate the demo company. ``scale`` multiplies the default 300 customers / 1,500 opportunities
+    (~12,000 follow-ups); ``opportunities``, ``followups`` and ``customers`` set counts directly."""
+    started = time.perf_counter()
+    now = now or timezone.now()
+    say = log or (lambda _msg: None)
+    if Opportunity.objects.exists():
+        if not force:
+            raise DemoRefused(
+                "The database already has opportunities; the demo loads only into an empty one. "
+                "Use --force to DELETE all customers, contacts, opportunities and follow-ups first.")
+        say(f"--force: deleted {demo_wipe()}")
+    n_opps = opportunities or max(12, round(BASE_OPPORTUNITIES * scale))
+    n_customers = customers or max(8, round(BASE_CUSTOMERS * scale * (n_opps / (BASE_OPPORTUNITIES * scale))))
+    followups_mean = (followups / n_opps + 1.0) if followups else 8.0
+    rng = random.Random(seed)
+    with transaction.atomic():
+        playbooks_sync()
+        org = build_org(extra_reps_per_team=extra_reps_per_team)
+        result = DemoResult(org=org)
+        ctx = _context(org, now, followups_mean)
+        writer = Writer(batch_size=batch_size, copy=copy)
+        infos, customer_rows, contact_rows = plan_customers(
+            rng, count=n_customers, now=now, window_days=ctx.window_days, first_id=_next_id(Customer),
+            first_contact_id=_next_id(Contact), sellers={k: v[:-1] or v for k, v in ctx.sellers.items()},
+            team_of_region=org.team_of_region, region_ids=ctx.region_ids)
+        say(f"customers: {len(customer_rows)}, contacts: {len(contact_rows)}")
+        writer.write(Customer, customer_rows)
+        writer.write(Contact, contact_rows)
+        seeds = plan_seeds(rng, ctx, infos, n_opps, _next_id(Opportunity))
+        next_followup = _next_id(FollowUp)
+        bar = tqdm(total=n_opps, unit="opp", desc="opportunities", disable=not progress, mininterval=0.5)
+        for start in range(0, len(seeds), CHUNK):
+            rows = Rows()
+            for s in seeds[start:start + CHUNK]:
+                next_followup = plan_opportunity(rng, ctx, s, rows, next_followup)
+            writer.write(Opportunity, rows.opportunities)
+            writer.write(Opportunity.products.through, rows.products)
+            writer.write(StageHistory, rows.history)
+            writer.write(Assignment, rows.assignments)
+            writer.write(FollowUp, rows.followups)
+            writer.write(FollowUp.contacts.through, rows.followup_contacts)
+            bar.update(len(rows.opportunities))
+        bar.close()
+        for (region, year), last in ctx.number_start.items():
+            NumberSequence.objects.update_or_create(region_code=region, year=year, defaults={"last": last})
+        writer.finish()
+    result.counts = writer.counts
+    result.sequences = ctx.number_start
+    result.seconds = time.perf_counter() - started
+    return result
