@@ -89,11 +89,11 @@ def compose(rng: random.Random, *, stage: str, contact: str, product: str, pain:
         "urgency": rng.choice(URGENCY), "decision": rng.choice(DECISION).format(contact=contact),
     }
     notes = rng.choice(NOTES.get(stage, NOTES["discovery"])).format(**fmt)
-    feedback = f"客户反馈：{rng.choice(FEEDBACK)}" if rng.random() < 0.5 else ""
-    objections = f"异议：{rng.choice(OBJECTIONS)}" if stage in ("solution", "closing") and rng.random() < 0.4 else ""
-    competitor = (f"竞品动态：{rng.choice(COMPETITORS)}在同期接触客户" if stage != "discovery" and rng.random() < 0.2
+    feedback = rng.choice(FEEDBACK) if rng.random() < 0.5 else ""
+    objections = rng.choice(OBJECTIONS) if stage in ("solution", "closing") and rng.random() < 0.4 else ""
+    competitor = (f"{rng.choice(COMPETITORS)}在同期接触客户" if stage != "discovery" and rng.random() < 0.2
                   else "")
-    next_step = f"下一步：{rng.choice(NEXT_STEPS).format(contact=contact)}" if rng.random() < 0.7 else ""
+    next_step = rng.choice(NEXT_STEPS).format(contact=contact) if rng.random() < 0.7 else ""
     return NoteParts(notes, feedback, objections, competitor, next_step)
 
 
