@@ -57,9 +57,9 @@ lint: install-dev
 bench: install-dev
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
+# Refresh the catalogues: makemessages, zh_Hant from zh_Hans (OpenCC + hand edits kept), compilemessages.
 messages: install-dev
-	cd src/opphub && ../../$(BIN)/opphub makemessages -l zh_Hans -l zh_Hant -l en --no-obsolete
-	cd src/opphub && ../../$(BIN)/opphub compilemessages
+	$(BIN)/python scripts/i18n_hant.py --all
 
 clean:
 	rm -rf $(VENV) node_modules build
