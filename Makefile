@@ -61,5 +61,11 @@ bench: install-dev
 messages: install-dev
 	$(BIN)/python scripts/i18n_hant.py --all
 
+# Refresh the README pictures from the browser test that makes them.
+screenshots: install-dev
+	$(BIN)/pytest -q tests/e2e/test_rep_day.py -p no:cacheprovider
+	mkdir -p docs/screenshots
+	cp build/screenshots/board.png build/screenshots/card.png docs/screenshots/
+
 clean:
 	rm -rf $(VENV) node_modules build
