@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "opphub.opportunities",
     "opphub.followups",
     "opphub.api",
+    "opphub.workdays",
 ]
 
 MIDDLEWARE = [

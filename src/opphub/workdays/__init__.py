@@ -1,0 +1,1 @@
+"""Working-day calendar: official Chinese holidays (chinesecalendar) plus the admin's overrides."""
