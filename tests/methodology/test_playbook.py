@@ -110,3 +110,61 @@ def test_playbook_folder_refuses_two_files_with_one_key(tmp_path):
 
 def test_digest_changes_with_content():
     assert parse_playbook(TEXT).digest != parse_playbook(TEXT + "\n# note\n").digest
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "problem"),
+    [
+        ('required_participants = ["presales"]', 'required_participants = ["intern"]',
+         "stages[1].required_participants", "unknown value 'intern'"),
+        ('required_approvals = ["contract_finance", "contract_legal"]',
+         'required_approvals = ["contract_finance", "ceo_blessing"]',
+         "stages[3].required_approvals", "unknown value 'ceo_blessing'"),
+        ('approvals = ["screening_report"] }', 'approvals = ["manager_nod"] }',
+         "stages[1].entry.approvals", "unknown value 'manager_nod'"),
+        ("budget_covers_price_band = true", "budget_covers_pricebands = true",
+         "stages[1].entry.budget_covers_pricebands", "unknown entry rule"),
+        ("min_requirement_match = 70", "min_requirement_match = 170",
+         "stages[1].entry.min_requirement_match", "at most 100"),
+        ('signed_documents = ["confirmation_sheet"]', 'signed_documents = ["napkin"]',
+         "stages[2].entry.signed_documents", "unknown value 'napkin'"),
+        ('{ action = "interview", working_days = 7 }', '{ action = "coffee", working_days = 7 }',
+         "stages[1].deadlines[0].action", "unknown deadline 'coffee'"),
+        ("scored_requirement_items = true", 'scored_requirement_items = "yes"',
+         "stages[1].scored_requirement_items", "true or false"),
+        ("followup_every_days = 7", "followup_every_days = 0", "stages[2].followup_every_days", "at least 1"),
+        ("objections_resolved = true", "objections_resolved = 1", "stages[3].objections_resolved",
+         "true or false"),
+        ('status_after_documents = ["proposal"]', 'status_after_documents = ["brochure"]',
+         "stages[2].status_after_documents", "unknown value 'brochure'"),
+        ('lost = ["loss_analysis"]', 'draw = ["loss_analysis"]', "stages[4].outcome_documents.draw",
+         "unknown outcome"),
+        ('lost = ["loss_analysis"]', 'lost = ["tears"]', "stages[4].outcome_documents.lost",
+         "unknown value 'tears'"),
+        ('en = "Legal contract review" }', 'en = "" }', "approvals.contract_legal.en", "non-empty"),
+    ],
+)
+def test_broken_gate_keys_name_key_and_problem(old, new, key, problem):
+    """spec: M2, S1-S5 — the stage-gate keys of the playbook are validated like every other key."""
+    with pytest.raises(PlaybookError) as err:
+        parse_playbook(_broken(old, new), source="standard.toml")
+    assert err.value.key == key
+    assert problem in err.value.problem
+
+
+def test_standard_playbook_holds_the_gate_rules():
+    """spec: S1-S5, M2 — gates, their thresholds and deadlines are playbook values (version 1.1.0)."""
+    book = load_playbook_file(STANDARD)
+    assert book.version == "1.1.0"
+    s2, s3, s4 = book.stage("confirmation"), book.stage("solution"), book.stage("closing")
+    assert s2.entry_rules.min_requirement_match == Decimal(70)
+    assert s2.entry_rules.budget_covers_price_band
+    assert s2.entry_rules.approvals == ("screening_report",)
+    assert [(d.action, d.working_days) for d in s2.deadlines] == [("interview", 7)]
+    assert s3.entry_rules.signed_documents == ("confirmation_sheet",) and s3.entry_rules.director_contacted
+    assert s3.followup_every_days == 7
+    assert s3.status_label is not None and s3.status_label.get("zh-hant") == "方案確認中"
+    assert s4.required_approvals == ("contract_finance", "contract_legal")
+    assert [(d.action, d.working_days) for d in s4.deadlines] == [("objection", 3)]
+    assert [(d.action, d.working_days) for d in book.stage("archive").deadlines] == [("archive", 7)]
+    assert set(book.approvals) == {"screening_report", "contract_finance", "contract_legal"}

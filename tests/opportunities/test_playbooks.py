@@ -36,14 +36,15 @@ def _edit(path: Path, old: str, new: str) -> None:
 def test_new_version_applies_to_new_opportunities_only(org, playbook_dir):
     running = make_opportunity(actor=org.r1, now=NOW)
     assert playbook_of(running.playbook_version).health.back_below == 60
-    _edit(playbook_dir / "standard.toml", 'version = "1.0.0"', 'version = "1.1.0"')
+    started_under = running.playbook_version.version
+    _edit(playbook_dir / "standard.toml", f'version = "{started_under}"', 'version = "99.0.0"')
     _edit(playbook_dir / "standard.toml", "back_below = 60", "back_below = 55")
-    assert "stored playbook standard 1.1.0" in playbooks_sync()
+    assert "stored playbook standard 99.0.0" in playbooks_sync()
     created_after = make_opportunity(actor=org.r1, now=NOW)
     running.refresh_from_db()
-    assert running.playbook_version.version == "1.0.0"
+    assert running.playbook_version.version == started_under
     assert playbook_of(running.playbook_version).health.back_below == 60
-    assert created_after.playbook_version.version == "1.1.0"
+    assert created_after.playbook_version.version == "99.0.0"
     assert playbook_of(created_after.playbook_version).health.back_below == 55
     assert PlaybookVersion.objects.filter(key="standard").count() == 2
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +19,11 @@ LANGS = ("zh-hans", "zh-hant", "en")
 DECISION_ROLES = ("decision_maker", "influencer", "user")
 BUDGET_EVIDENCE = ("explicit_amount", "approved", "in_annual_plan")
 FOLLOWUP_KINDS = ("phone", "wecom", "visit", "email", "meeting", "executive_visit", "interview")
+PARTICIPANT_ROLES = ("presales", "cs", "finance", "legal")  # support roles assigned to an opportunity (P2, P3, R4)
+DEADLINE_ACTIONS = ("interview", "objection", "archive")  # S2, S4, S5: what each deadline counts from
+ENTRY_KEYS = ("min_requirement_match", "budget_covers_price_band", "approvals", "signed_documents",
+              "director_contacted", "required_fields")
+OUTCOMES = ("won", "lost")
 
 
 class PlaybookError(ValueError):
@@ -63,6 +68,18 @@ class Deadline:
 
 
 @dataclass(frozen=True)
+class Entry:
+    """The entry gate of a stage (S2-S4): what must hold before an opportunity may enter it."""
+
+    min_requirement_match: Decimal | None = None  # S2: percent, as assessed on the screening report
+    budget_covers_price_band: bool = False  # S2: the budget reaches the product's price band
+    approvals: tuple[str, ...] = ()  # S2: the screening report approved by the sales manager
+    signed_documents: tuple[str, ...] = ()  # S3, S4: uploaded and confirmed by the customer
+    director_contacted: bool = False  # S3: a director-or-above decision-chain contact was contacted
+    required_fields: tuple[str, ...] = ()  # S4: e.g. the customer's statement to prioritise us
+
+
+@dataclass(frozen=True)
 class Stage:
     key: str
     name: Text
@@ -80,6 +97,13 @@ class Stage:
     required_activities: tuple[tuple[str, int], ...]
     deadlines: tuple[Deadline, ...]
     status_label: Text | None
+    entry_rules: Entry = Entry()
+    followup_every_days: int | None = None  # S3: at least one follow-up in every such period of the stage
+    scored_requirement_items: bool = False  # S2: every requirement item of the 需求確認單 is scored
+    objections_resolved: bool = False  # S4: no objection left open
+    status_after_documents: tuple[str, ...] = ()  # S3: status_label applies once these are uploaded
+    outcome_documents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # S5, per won/lost
+    outcome_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # S5, per won/lost
 
 
 @dataclass(frozen=True)
@@ -141,6 +165,7 @@ class Playbook:
     interventions: tuple[Intervention, ...]
     sections: Mapping[str, Mapping[str, Any]]  # resource_queue, support_requests, incentives, goals, pilots
     digest: str
+    approvals: Mapping[str, Text] = field(default_factory=dict)  # approval keys with their names (M2)
 
     @property
     def stage_keys(self) -> tuple[str, ...]:
@@ -276,7 +301,39 @@ def _parse_time(r: _Reader, data: Mapping[str, Any], key: str, path: str) -> tim
         raise r.fail(_join(path, key), f"must be a time of day as HH:MM (got {raw!r})") from None
 
 
-def _stage(r: _Reader, raw: Mapping[str, Any], i: int, documents: Mapping[str, Text]) -> Stage:
+def _entry(r: _Reader, raw: Mapping[str, Any], path: str, doc_keys: tuple[str, ...],
+           approval_keys: tuple[str, ...]) -> tuple[dict[str, Any], Entry]:
+    entry = r.opt_table(raw, "entry", path)
+    epath = _join(path, "entry")
+    for k in entry:
+        if k not in ENTRY_KEYS:
+            raise r.fail(_join(epath, k), f"unknown entry rule (allowed: {', '.join(ENTRY_KEYS)})")
+    match = None
+    if "min_requirement_match" in entry:
+        match = r.decimal(entry, "min_requirement_match", epath, maximum=Decimal(100))
+    rules = Entry(
+        min_requirement_match=match,
+        budget_covers_price_band=r.boolean(entry, "budget_covers_price_band", epath, default=False),
+        approvals=r.strings(entry, "approvals", epath, allowed=approval_keys),
+        signed_documents=r.strings(entry, "signed_documents", epath, allowed=doc_keys),
+        director_contacted=r.boolean(entry, "director_contacted", epath, default=False),
+        required_fields=r.strings(entry, "required_fields", epath),
+    )
+    return dict(entry), rules
+
+
+def _by_outcome(r: _Reader, raw: Mapping[str, Any], key: str, path: str,
+                allowed: tuple[str, ...] | None) -> dict[str, tuple[str, ...]]:
+    table = r.opt_table(raw, key, path)
+    here = _join(path, key)
+    for k in table:
+        if k not in OUTCOMES:
+            raise r.fail(_join(here, k), f"unknown outcome (allowed: {', '.join(OUTCOMES)})")
+    return {k: r.strings(table, k, here, allowed=allowed) for k in table}
+
+
+def _stage(r: _Reader, raw: Mapping[str, Any], i: int, documents: Mapping[str, Text],
+           approvals: Mapping[str, Text]) -> Stage:
     path = f"stages[{i}]"
     key = r.string(raw, "key", path)
     closed = r.boolean(raw, "closed", path, default=False)
@@ -312,13 +369,19 @@ def _stage(r: _Reader, raw: Mapping[str, Any], i: int, documents: Mapping[str, T
     deadlines = []
     for j, dl in enumerate(raw.get("deadlines", [])):
         dpath = f"{path}.deadlines[{j}]"
-        deadlines.append(Deadline(r.string(dl, "action", dpath), r.integer(dl, "working_days", dpath, minimum=1)))
-    entry = r.opt_table(raw, "entry", path)
-    if "min_requirement_match" in entry:
-        r.decimal(entry, "min_requirement_match", _join(path, "entry"), maximum=Decimal(100))
-    for d in entry.get("signed_documents", []):
-        if d not in doc_keys:
-            raise r.fail(_join(path, "entry.signed_documents"), f"unknown document {d!r}")
+        action = r.string(dl, "action", dpath)
+        if action not in DEADLINE_ACTIONS:
+            raise r.fail(_join(dpath, "action"),
+                         f"unknown deadline {action!r} (allowed: {', '.join(DEADLINE_ACTIONS)})")
+        deadlines.append(Deadline(action, r.integer(dl, "working_days", dpath, minimum=1)))
+    approval_keys = tuple(approvals)
+    entry, entry_rules = _entry(r, raw, path, doc_keys, approval_keys)
+    status_after = r.strings(raw, "status_after_documents", path, allowed=doc_keys)
+    if status_after and "status_label" not in raw:
+        raise r.fail(_join(path, "status_after_documents"), "needs a status_label to apply")
+    every: int | None = None
+    if "followup_every_days" in raw:
+        every = r.integer(raw, "followup_every_days", path, minimum=1)
     return Stage(
         key=key,
         name=r.text(raw, "name", path),
@@ -331,11 +394,18 @@ def _stage(r: _Reader, raw: Mapping[str, Any], i: int, documents: Mapping[str, T
         required_fields=r.strings(raw, "required_fields", path),
         required_documents=required_documents,
         customer_confirmed_documents=confirmed,
-        required_approvals=r.strings(raw, "required_approvals", path),
-        required_participants=r.strings(raw, "required_participants", path),
+        required_approvals=r.strings(raw, "required_approvals", path, allowed=approval_keys),
+        required_participants=r.strings(raw, "required_participants", path, allowed=PARTICIPANT_ROLES),
         required_activities=tuple(activities),
         deadlines=tuple(deadlines),
         status_label=r.text(raw, "status_label", path) if "status_label" in raw else None,
+        entry_rules=entry_rules,
+        followup_every_days=every,
+        scored_requirement_items=r.boolean(raw, "scored_requirement_items", path, default=False),
+        objections_resolved=r.boolean(raw, "objections_resolved", path, default=False),
+        status_after_documents=status_after,
+        outcome_documents=_by_outcome(r, raw, "outcome_documents", path, doc_keys),
+        outcome_fields=_by_outcome(r, raw, "outcome_fields", path, None),
     )
 
 
@@ -393,7 +463,10 @@ def parse_playbook(content: str, *, source: str = "playbook") -> Playbook:
     )
     docs_raw = r.table(data, "documents", "")
     documents = {k: r.text(docs_raw, k, "documents") for k in docs_raw}
-    stages = tuple(_stage(r, raw, i, documents) for i, raw in enumerate(r.tables(data, "stages", "")))
+    approvals_raw = r.table(data, "approvals", "")
+    approvals = {k: r.text(approvals_raw, k, "approvals") for k in approvals_raw}
+    stages = tuple(_stage(r, raw, i, documents, approvals)
+                   for i, raw in enumerate(r.tables(data, "stages", "")))
     keys = [s.key for s in stages]
     for i, k in enumerate(keys):
         if keys.index(k) != i:
@@ -440,6 +513,7 @@ def parse_playbook(content: str, *, source: str = "playbook") -> Playbook:
         interventions=tuple(interventions),
         sections=sections,
         digest=hashlib.sha256(content.encode()).hexdigest(),
+        approvals=approvals,
     )
 
 
