@@ -9,287 +9,60 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-LANGS = ("zh-hans", "zh-hant", "en")
-DECISION_ROLES = ("decision_maker", "influencer", "user")
-BUDGET_EVIDENCE = ("explicit_amount", "approved", "in_annual_plan")
-FOLLOWUP_KINDS = ("phone", "wecom", "visit", "email", "meeting", "executive_visit", "interview")
-PARTICIPANT_ROLES = ("presales", "cs", "finance", "legal")  # support roles assigned to an opportunity (P2, P3, R4)
-DEADLINE_ACTIONS = ("interview", "objection", "archive")  # S2, S4, S5: what each deadline counts from
-ENTRY_KEYS = ("min_requirement_match", "budget_covers_price_band", "approvals", "signed_documents",
-              "director_contacted", "required_fields")
-OUTCOMES = ("won", "lost")
+from .playbook_reader import _join, _Reader
+from .playbook_types import (  # re-exported: callers import the playbook's types from here
+    BUDGET_EVIDENCE,
+    DEADLINE_ACTIONS,
+    DECISION_ROLES,
+    ENTRY_KEYS,
+    FOLLOWUP_KINDS,
+    LANGS,
+    OUTCOMES,
+    PARTICIPANT_ROLES,
+    Cadence,
+    Deadline,
+    Entry,
+    Health,
+    Intervention,
+    LossReason,
+    Playbook,
+    PlaybookError,
+    RequirementItem,
+    Rules,
+    Stage,
+    Text,
+)
 
-
-class PlaybookError(ValueError):
-    """A playbook file that cannot be used; the message names the key and the problem."""
-
-    def __init__(self, source: str, key: str, problem: str) -> None:
-        self.source = source
-        self.key = key
-        self.problem = problem
-        super().__init__(f"{source}: {key}: {problem}")
-
-
-@dataclass(frozen=True)
-class Text:
-    """A user-facing text in every UI language."""
-
-    zh_hans: str
-    zh_hant: str
-    en: str
-
-    def get(self, language: str | None) -> str:
-        lang = (language or "").lower()
-        if lang.startswith("en"):
-            return self.en
-        if lang in {"zh-hant", "zh-tw", "zh-hk", "zh-mo"}:
-            return self.zh_hant
-        return self.zh_hans
-
-
-@dataclass(frozen=True)
-class Cadence:
-    touches: int
-    per_days: int
-    working_days: bool
-    preferred: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Deadline:
-    action: str
-    working_days: int
-
-
-@dataclass(frozen=True)
-class Entry:
-    """The entry gate of a stage (S2-S4): what must hold before an opportunity may enter it."""
-
-    min_requirement_match: Decimal | None = None  # S2: percent, as assessed on the screening report
-    budget_covers_price_band: bool = False  # S2: the budget reaches the product's price band
-    approvals: tuple[str, ...] = ()  # S2: the screening report approved by the sales manager
-    signed_documents: tuple[str, ...] = ()  # S3, S4: uploaded and confirmed by the customer
-    director_contacted: bool = False  # S3: a director-or-above decision-chain contact was contacted
-    required_fields: tuple[str, ...] = ()  # S4: e.g. the customer's statement to prioritise us
-
-
-@dataclass(frozen=True)
-class Stage:
-    key: str
-    name: Text
-    funnel: str
-    default_days: int
-    closed: bool
-    cadence: Cadence | None
-    response: Mapping[str, int]
-    entry: Mapping[str, Any]
-    required_fields: tuple[str, ...]
-    required_documents: tuple[str, ...]
-    customer_confirmed_documents: tuple[str, ...]
-    required_approvals: tuple[str, ...]
-    required_participants: tuple[str, ...]
-    required_activities: tuple[tuple[str, int], ...]
-    deadlines: tuple[Deadline, ...]
-    status_label: Text | None
-    entry_rules: Entry = Entry()
-    followup_every_days: int | None = None  # S3: at least one follow-up in every such period of the stage
-    scored_requirement_items: bool = False  # S2: every requirement item of the 需求確認單 is scored
-    objections_resolved: bool = False  # S4: no objection left open
-    status_after_documents: tuple[str, ...] = ()  # S3: status_label applies once these are uploaded
-    outcome_documents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # S5, per won/lost
-    outcome_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # S5, per won/lost
-
-
-@dataclass(frozen=True)
-class RequirementItem:
-    key: str
-    name: Text
-
-
-@dataclass(frozen=True)
-class Health:
-    weight_requirement_match: int
-    weight_decision_chain: int
-    weight_budget_certainty: int
-    decision_chain_points: Mapping[str, int]
-    budget_points: Mapping[str, int]
-    back_below: Decimal
-    advance_above: Decimal
-    requirement_items: tuple[RequirementItem, ...]
-
-
-@dataclass(frozen=True)
-class LossReason:
-    key: str
-    name: Text
-    observed_share: Decimal
-    counter_strategy: Text
-    objection_phrases: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Intervention:
-    key: str
-    when: tuple[str, ...]
-    text: Text
-
-
-@dataclass(frozen=True)
-class Rules:
-    high_value_amount: Decimal
-    daily_update_time: time
-    risk_duration_factor: Decimal
-    response_time_normal_hours: int
-    response_time_risk_days: int
-    internal_discussion_phrases: tuple[str, ...]
-    internal_discussion_repeats: int
-
-
-@dataclass(frozen=True)
-class Playbook:
-    key: str
-    version: str
-    name: Text
-    currency: str
-    rules: Rules
-    health: Health
-    stages: tuple[Stage, ...]
-    documents: Mapping[str, Text]
-    loss_reasons: tuple[LossReason, ...]
-    interventions: tuple[Intervention, ...]
-    sections: Mapping[str, Mapping[str, Any]]  # resource_queue, support_requests, incentives, goals, pilots
-    digest: str
-    approvals: Mapping[str, Text] = field(default_factory=dict)  # approval keys with their names (M2)
-
-    @property
-    def stage_keys(self) -> tuple[str, ...]:
-        return tuple(s.key for s in self.stages)
-
-    @property
-    def open_stage_keys(self) -> tuple[str, ...]:
-        return tuple(s.key for s in self.stages if not s.closed)
-
-    def stage(self, key: str) -> Stage:
-        for s in self.stages:
-            if s.key == key:
-                return s
-        raise KeyError(key)
-
-    def stage_index(self, key: str) -> int:
-        return self.stage_keys.index(key)
-
-    def loss_reason(self, key: str) -> LossReason:
-        for r in self.loss_reasons:
-            if r.key == key:
-                return r
-        raise KeyError(key)
-
-    def number(self, section: str, key: str) -> Decimal:
-        return Decimal(str(self.sections[section][key]))
-
-
-# ----------------------------------------------------------------------------------- validation
-
-
-class _Reader:
-    """Typed access to a nested TOML table that reports the dotted key of every problem."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, key: str, problem: str) -> PlaybookError:
-        return PlaybookError(self.source, key, problem)
-
-    def table(self, data: Mapping[str, Any], key: str, path: str) -> Mapping[str, Any]:
-        value = data.get(key)
-        if value is None:
-            raise self.fail(_join(path, key), "is missing")
-        if not isinstance(value, dict):
-            raise self.fail(_join(path, key), "must be a table")
-        return value
-
-    def opt_table(self, data: Mapping[str, Any], key: str, path: str) -> Mapping[str, Any]:
-        if key not in data:
-            return {}
-        return self.table(data, key, path)
-
-    def string(self, data: Mapping[str, Any], key: str, path: str) -> str:
-        value = data.get(key)
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(_join(path, key), "must be a non-empty text" if key in data else "is missing")
-        return value
-
-    def integer(self, data: Mapping[str, Any], key: str, path: str, *, minimum: int = 0,
-                maximum: int | None = None, default: int | None = None) -> int:
-        if key not in data and default is not None:
-            return default
-        value = data.get(key)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(_join(path, key), "must be a whole number" if key in data else "is missing")
-        if value < minimum or (maximum is not None and value > maximum):
-            upper = f" and at most {maximum}" if maximum is not None else ""
-            raise self.fail(_join(path, key), f"must be at least {minimum}{upper} (got {value})")
-        return value
-
-    def decimal(self, data: Mapping[str, Any], key: str, path: str, *, minimum: Decimal = Decimal(0),
-                maximum: Decimal | None = None) -> Decimal:
-        value = data.get(key)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(_join(path, key), "must be a number" if key in data else "is missing")
-        number = Decimal(str(value))
-        if number < minimum or (maximum is not None and number > maximum):
-            upper = f" and at most {maximum}" if maximum is not None else ""
-            raise self.fail(_join(path, key), f"must be at least {minimum}{upper} (got {value})")
-        return number
-
-    def boolean(self, data: Mapping[str, Any], key: str, path: str, *, default: bool) -> bool:
-        if key not in data:
-            return default
-        value = data[key]
-        if not isinstance(value, bool):
-            raise self.fail(_join(path, key), "must be true or false")
-        return value
-
-    def strings(self, data: Mapping[str, Any], key: str, path: str, *, required: bool = False,
-                allowed: tuple[str, ...] | None = None) -> tuple[str, ...]:
-        if key not in data:
-            if required:
-                raise self.fail(_join(path, key), "is missing")
-            return ()
-        value = data[key]
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise self.fail(_join(path, key), "must be a list of texts")
-        if allowed is not None:
-            for v in value:
-                if v not in allowed:
-                    raise self.fail(_join(path, key), f"unknown value {v!r} (allowed: {', '.join(allowed)})")
-        return tuple(value)
-
-    def text(self, data: Mapping[str, Any], key: str, path: str) -> Text:
-        table = self.table(data, key, path)
-        here = _join(path, key)
-        values = [self.string(table, lang, here) for lang in LANGS]
-        return Text(*values)
-
-    def tables(self, data: Mapping[str, Any], key: str, path: str) -> list[Mapping[str, Any]]:
-        value = data.get(key)
-        if value is None:
-            raise self.fail(_join(path, key), "is missing")
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            raise self.fail(_join(path, key), "must be a list of tables ([[...]])")
-        if not value:
-            raise self.fail(_join(path, key), "must not be empty")
-        return value
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
+__all__ = [
+    "BUDGET_EVIDENCE",
+    "DEADLINE_ACTIONS",
+    "DECISION_ROLES",
+    "ENTRY_KEYS",
+    "FOLLOWUP_KINDS",
+    "LANGS",
+    "OUTCOMES",
+    "PARTICIPANT_ROLES",
+    "Cadence",
+    "Deadline",
+    "Entry",
+    "Health",
+    "Intervention",
+    "LossReason",
+    "Playbook",
+    "PlaybookError",
+    "RequirementItem",
+    "Rules",
+    "Stage",
+    "Text",
+    "load_playbook_dir",
+    "load_playbook_file",
+    "parse_playbook",
+]
 
 
 def _parse_time(r: _Reader, data: Mapping[str, Any], key: str, path: str) -> time:
