@@ -168,3 +168,28 @@ def test_standard_playbook_holds_the_gate_rules():
     assert [(d.action, d.working_days) for d in s4.deadlines] == [("objection", 3)]
     assert [(d.action, d.working_days) for d in book.stage("archive").deadlines] == [("archive", 7)]
     assert set(book.approvals) == {"screening_report", "contract_finance", "contract_legal"}
+
+
+RELEASED = sorted((Path(__file__).resolve().parent / "data").glob("standard-*.toml"))
+
+
+@pytest.mark.parametrize("path", RELEASED, ids=lambda p: p.name)
+def test_every_released_playbook_version_still_loads(path):
+    """spec: L2 — running opportunities keep the playbook version they started under, so the loader
+    must read every released format (stored versions are parsed again after each upgrade)."""
+    book = load_playbook_file(path)
+    current = load_playbook_file(STANDARD)
+    assert book.stage_keys == current.stage_keys
+    assert book.health.back_below == current.health.back_below
+    for stage in book.stages:
+        for key in stage.required_approvals:
+            assert key in book.approvals  # legacy approval keys got names
+
+
+def test_released_versions_are_kept_as_fixtures():
+    """A playbook version that was released is copied to tests/methodology/data/ before it changes."""
+    current = load_playbook_file(STANDARD)
+    released = {load_playbook_file(p).version for p in RELEASED}
+    assert "1.0.0" in released
+    assert current.version not in released or any(
+        p.read_text(encoding="utf-8") == TEXT for p in RELEASED)

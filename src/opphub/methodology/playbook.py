@@ -216,6 +216,37 @@ def _health(r: _Reader, data: Mapping[str, Any]) -> Health:
                   budget_points, back, advance, tuple(items))
 
 
+def _upgrade_format(data: dict[str, Any]) -> dict[str, Any]:
+    """Bring an older playbook format up to the current one, so stored versions stay readable.
+
+    Opportunities are judged by the exact playbook text they started under, which is stored; the
+    loader must therefore read every format ever released. Format of 1.0.0: no ``[approvals]``
+    table (approval keys were named after their document), and ``entry.approval`` was one key.
+    """
+    stages = data.get("stages")
+    if not isinstance(stages, list) or not all(isinstance(s, dict) for s in stages):
+        return data  # let validation report it
+    stages = [dict(s) for s in stages]
+    for stage in stages:
+        entry = stage.get("entry")
+        if isinstance(entry, dict) and "approval" in entry and "approvals" not in entry:
+            entry = dict(entry)
+            entry["approvals"] = [entry.pop("approval")]
+            stage["entry"] = entry
+    upgraded = {**data, "stages": stages}
+    if "approvals" not in data:
+        documents = data.get("documents") if isinstance(data.get("documents"), dict) else {}
+        keys: list[str] = []
+        for stage in stages:
+            entry = stage.get("entry") if isinstance(stage.get("entry"), dict) else {}
+            for key in [*stage.get("required_approvals", []), *entry.get("approvals", [])]:
+                if isinstance(key, str) and key not in keys:
+                    keys.append(key)
+        upgraded["approvals"] = {
+            k: documents.get(k) or {"zh-hans": k, "zh-hant": k, "en": k} for k in keys}  # type: ignore[union-attr]
+    return upgraded
+
+
 def parse_playbook(content: str, *, source: str = "playbook") -> Playbook:
     """Parse and validate playbook text. Raises PlaybookError naming the key and the problem."""
     r = _Reader(source)
@@ -223,6 +254,7 @@ def parse_playbook(content: str, *, source: str = "playbook") -> Playbook:
         data = tomllib.loads(content)
     except tomllib.TOMLDecodeError as exc:
         raise r.fail("(file)", f"not valid TOML: {exc}") from None
+    data = _upgrade_format(data)
     meta = r.table(data, "meta", "")
     rules_raw = r.table(data, "rules", "")
     rules = Rules(

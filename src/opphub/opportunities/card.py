@@ -194,8 +194,8 @@ def card_data(*, user: Any, opportunity: Opportunity, now: dt.datetime, page: in
         label = playbook.stage(opportunity.stage).status_label
         status_label = label.get(lang) if label else ""
 
-    contacts = list(access.visible_contacts(user).filter(customer_id=opportunity.customer_id)
-                    .order_by("-is_director_or_above", "name", "id"))
+    # the opportunity is visible, so its customer's contacts are (access.contacts_of)
+    contacts = list(access.contacts_of(user, opportunity).order_by("-is_director_or_above", "name", "id"))
     contacted_ids = set(FollowUp.contacts.through.objects.filter(followup__opportunity=opportunity)
                         .values_list("contact_id", flat=True).distinct())
     chain = _chain(contacts, contacted_ids)

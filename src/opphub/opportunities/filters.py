@@ -15,11 +15,15 @@ translated error beside the field and is left out of the filtering; the other fi
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -38,10 +42,46 @@ PERIOD_CHOICES = [
     ("year", _("This year")),
     ("custom", _("Custom range")),
 ]
+CLOSED = (Status.WON, Status.LOST)
+NUMBER_CHARS = re.compile(r"[0-9A-Za-z-]+")
 FILTER_FIELDS = ("q", "stage", "status", "owner", "team", "industry", "product", "period", "date_from", "date_to")
 
 
-class UserChoiceField(forms.ModelChoiceField):
+class QuickSelect(forms.Select):
+    """Django's ``<select>`` markup, written in Python: the template widget renders one template per
+    option, which the board and list pay on every request (about a hundred options)."""
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> str:
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [format_html('<select name="{}"{}>', widget["name"], flatatt(widget["attrs"]))]
+        for group, options, _index in widget["optgroups"]:
+            if group:
+                parts.append(format_html('<optgroup label="{}">', group))
+            parts.extend(format_html('<option value="{}"{}>{}</option>', o["value"], flatatt(o["attrs"]), o["label"])
+                         for o in options)
+            if group:
+                parts.append("</optgroup>")
+        parts.append("</select>")
+        return mark_safe("".join(parts))  # noqa: S308 - every part is escaped by format_html above
+
+
+class PlainChoiceIterator(forms.models.ModelChoiceIterator):
+    """Reads the (small) choice list with one plain SELECT: Django's iterator uses ``.iterator()``,
+    a server-side cursor on PostgreSQL (DECLARE ... WITH HOLD, FETCH, CLOSE) for every select."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
+class QuickModelChoiceField(forms.ModelChoiceField):
+    iterator = PlainChoiceIterator
+    widget = QuickSelect
+
+
+class UserChoiceField(QuickModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj)
 
@@ -70,7 +110,9 @@ def local_day_start(day: dt.date) -> dt.datetime:
 
 def period_q(start: dt.date | None, end: dt.date | None, status: str = "") -> Q:
     """Open ones by expected close date, closed ones by the day they were closed (both inclusive)."""
-    open_q, closed_q = Q(status=Status.OPEN), ~Q(status=Status.OPEN)
+    # "status IN (won, lost)" rather than "NOT open": an index on (status, closed_at, ...) can then
+    # seek both ranges (PostgreSQL cannot skip-scan a NOT).
+    open_q, closed_q = Q(status=Status.OPEN), Q(status__in=CLOSED)
     if start is not None:
         open_q &= Q(expected_close_date__gte=start)
         closed_q &= Q(closed_at__gte=local_day_start(start))
@@ -101,18 +143,18 @@ class OpportunityFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100,
                         widget=forms.TextInput(attrs={"type": "search",
                                                       "placeholder": _("Number or customer")}))
-    stage = forms.ChoiceField(label=_("Stage"), required=False)
+    stage = forms.ChoiceField(label=_("Stage"), required=False, widget=QuickSelect)
     status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("Any status")), *Status.choices])
+                               choices=[("", _("Any status")), *Status.choices], widget=QuickSelect)
     owner = UserChoiceField(label=_("Owner"), required=False, queryset=User.objects.none(),
                             empty_label=_("Anyone"))
-    team = forms.ModelChoiceField(label=_("Team"), required=False, queryset=Team.objects.none(),
-                                  empty_label=_("Any team"))
+    team = QuickModelChoiceField(label=_("Team"), required=False, queryset=Team.objects.none(),
+                                 empty_label=_("Any team"))
     industry = forms.ChoiceField(label=_("Industry"), required=False,
-                                 choices=[("", _("Any industry")), *Industry.choices])
-    product = forms.ModelChoiceField(label=_("Product"), required=False, queryset=Product.objects.none(),
-                                     empty_label=_("Any product"))
-    period = forms.ChoiceField(label=_("Period"), required=False, choices=PERIOD_CHOICES,
+                                 choices=[("", _("Any industry")), *Industry.choices], widget=QuickSelect)
+    product = QuickModelChoiceField(label=_("Product"), required=False, queryset=Product.objects.none(),
+                                    empty_label=_("Any product"))
+    period = forms.ChoiceField(label=_("Period"), required=False, choices=PERIOD_CHOICES, widget=QuickSelect,
                                help_text=_("Expected close date of open opportunities; closing date of "
                                            "won and lost ones."))
     date_from = forms.DateField(label=_("From"), required=False,
@@ -134,13 +176,10 @@ class OpportunityFilterForm(forms.Form):
 
     # ---------------------------------------------------------------- choices the user may see
     def _owner_choices(self) -> QuerySet[User]:
-        fields = ("id", "username", "display_name", "first_name", "last_name")
-        owners = access.assignable_owners(self.user)
-        if access.sees_all(self.user):
-            return owners.only(*fields).order_by("display_name", "username")
-        visible_owner_ids = access.visible_opportunities(self.user).order_by().values("owner_id")
-        return (User.objects.filter(Q(pk__in=owners.values("pk")) | Q(pk__in=visible_owner_ids))
-                .only(*fields).order_by("display_name", "username"))
+        # from the org (people table), never from the opportunities: see access.owner_filter_choices
+        return (access.owner_filter_choices(self.user).only("id", "username", "display_name", "first_name",
+                                                            "last_name")
+                .order_by("display_name", "username"))
 
     def _team_choices(self) -> QuerySet[Team]:
         if access.sees_all(self.user):
@@ -189,8 +228,10 @@ class OpportunityFilterForm(forms.Form):
         if v.get("q"):
             text = v["q"].strip()
             # customer_id IN (...) rather than a JOIN: the page query keeps to the opportunity table
-            customers = Customer.objects.filter(name__icontains=text).values("pk")
-            qs = qs.filter(Q(number__icontains=text) | Q(customer_id__in=customers))
+            by_customer = Q(customer_id__in=Customer.objects.filter(name__icontains=text).values("pk"))
+            # numbers are YEAR-REGION-SEQ (digits, letters, dashes): other text (Chinese names) can't be in
+            # one, and leaving the number out lets the planners start from the few matching customers
+            qs = qs.filter(Q(number__icontains=text) | by_customer if NUMBER_CHARS.fullmatch(text) else by_customer)
         if v.get("stage"):
             qs = qs.filter(stage=v["stage"])
         if v.get("status"):

@@ -11,9 +11,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
-from django.utils.translation import get_language
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 
 from opphub.customers.models import Customer
 from opphub.methodology.playbook import Playbook
@@ -25,6 +28,7 @@ from .models import Pipeline, Status
 from .playbooks import default_pipeline, playbook_of
 
 ARCHIVE_DEFAULT_DAYS = 90
+NUMBER_PLACEHOLDER = "__number__"
 # Cards and rows read the opportunity table alone (no JOIN: the planners then keep to its indexes);
 # customer and owner names come in two more queries for the whole page (see _with_names).
 CARD_FIELDS = (
@@ -143,21 +147,48 @@ def board_columns(*, user: Any, pipeline: Pipeline, playbook: Playbook, form: Op
             archive.total += total
 
     everything: list[Any] = []
+    labels = CardLabels(now)
     for col in columns:  # one query per column, also for an empty one: the count stays fixed
         if col.closed:
             qs = closed_qs.order_by("-closed_at", "-id")
         else:
             qs = open_qs.filter(stage=col.key).order_by("-updated_at", "-id")
-        col.cards = [_card(o, now) for o in _cards(qs)[:per_column]]
+        col.cards = [labels.apply(o) for o in _cards(qs)[:per_column]]
         everything.extend(col.cards)
     _with_names(everything)
     return columns
 
 
-def _card(o: Any, now: dt.datetime) -> Any:
-    o.days_in_stage = max((now - o.stage_entered_at).days, 0)
-    o.amount_label = yuan(o.amount)
-    return o
+class CardLabels:
+    """The texts a board card or list row shows, worked out in Python once per request (and once per
+    distinct value): a ``{% url %}``, ``{% blocktranslate count %}`` or ``|date`` per card cost more
+    than all the board's queries together. The templates then only print strings."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+        self.href_template = reverse("opportunities:card", kwargs={"number": NUMBER_PLACEHOLDER})
+        self.statuses = {str(k): str(v) for k, v in Status.choices}
+        self.tz = timezone.get_current_timezone()
+        self._days: dict[int, str] = {}
+
+    def days(self, n: int) -> str:
+        label = self._days.get(n)
+        if label is None:
+            label = self._days[n] = ngettext("%(days)s day in stage", "%(days)s days in stage", n) % {"days": n}
+        return label
+
+    def day(self, at: dt.datetime | None) -> str:
+        return at.astimezone(self.tz).strftime("%Y-%m-%d") if at is not None else ""
+
+    def apply(self, o: Any) -> Any:
+        o.href = self.href_template.replace(NUMBER_PLACEHOLDER, quote(o.number, safe="-"))
+        o.days_in_stage = max((self.now - o.stage_entered_at).days, 0)
+        o.days_label = self.days(o.days_in_stage)
+        o.amount_label = yuan(o.amount)
+        o.status_label = self.statuses.get(o.status, o.status)
+        o.last_followup_day = self.day(o.last_followup_at)
+        o.version_text = str(o.version)
+        return o
 
 
 # -------------------------------------------------------------------------------------- list
@@ -216,12 +247,13 @@ def opportunity_list(*, user: Any, form: OpportunityFilterForm, sort: str, page:
                      now: dt.datetime) -> ListPage:
     """The filtered, sorted page of visible opportunities, with the count and amount of the whole set.
 
-    Two queries: COUNT + SUM over the filtered set, then the page with its customer and owner.
+    Two queries: COUNT + SUM over the filtered set (two when a period is chosen without a status, see
+    _totals), then the page with its customer and owner.
     An unknown ``sort`` falls back to the newest change first; a page past the end shows the last.
     """
-    qs = form.apply(access.visible_opportunities(user))
-    totals = qs.order_by().aggregate(n=Count("id"), total=Sum("amount"))
-    count = totals["n"] or 0
+    visible = access.visible_opportunities(user)
+    qs = form.apply(visible)
+    count, total = _totals(visible, form)
     num_pages = max((count + page_size - 1) // page_size, 1)
     number = min(page, num_pages)
     sort = sort if sort in LIST_SORTS else DEFAULT_SORT
@@ -229,10 +261,29 @@ def opportunity_list(*, user: Any, form: OpportunityFilterForm, sort: str, page:
     rows: list[Any] = []
     if count:
         page_qs = _cards(qs.order_by(*LIST_SORTS[sort]))[offset:offset + page_size]
-        rows = [_card(o, now) for o in page_qs]
+        labels = CardLabels(now)
+        rows = [labels.apply(o) for o in page_qs]
         _with_names(rows)
-    return ListPage(rows=rows, count=count, total=totals["total"] or Decimal(0), number=number,
+    return ListPage(rows=rows, count=count, total=total, number=number,
                     num_pages=num_pages, page_size=page_size, sort=sort)
+
+
+def _totals(visible: QuerySet[Any], form: OpportunityFilterForm) -> tuple[int, Decimal]:
+    """COUNT and SUM of the filtered set. A period without a status means "open ones closing in it OR
+    closed ones closed in it": that OR is summed as its two sides, each answered from a covering index
+    (opp_open_board_idx, opp_closed_board_idx); as one OR the planners fetch every matching row."""
+    chosen = form.date_range()
+    if chosen is not None and not form.values.get("status"):
+        base = form.apply(visible, period=False)
+        parts = [base.filter(period_q(*chosen, status=Status.OPEN)), base.filter(period_q(*chosen, status=Status.WON))]
+    else:
+        parts = [form.apply(visible)]
+    count, total = 0, Decimal(0)
+    for part in parts:
+        row = part.order_by().aggregate(n=Count("id"), total=Sum("amount"))
+        count += row["n"] or 0
+        total += row["total"] or Decimal(0)
+    return count, total
 
 
 def all_stage_names(every: list[Pipeline]) -> dict[str, str]:

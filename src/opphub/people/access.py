@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 from django.http import Http404
 
 from .models import Role, Team, User
@@ -107,11 +107,17 @@ def visible_customers(user: Any) -> QuerySet[Any]:
         return qs
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return qs.none()
-    has_visible_opp = Exists(visible_opportunities(user).filter(customer=OuterRef("pk")))
-    rule = Q(owner=user) | Q(has_visible_opp)
+    # "pk IN (customers of the visible opportunities)": the planners build that set once, where a
+    # correlated EXISTS probed the opportunities again for every customer.
+    rule = Q(owner=user) | Q(pk__in=visible_opportunities(user).order_by().values("customer_id"))
     if user.role == Role.MANAGER:
-        rule |= Q(owner__team_id__in=managed_team_ids(user))
+        rule |= Q(owner_id__in=_subtree_members(user))
     return qs.filter(rule)
+
+
+def _subtree_members(user: Any) -> QuerySet[User]:
+    """The people in the teams a manager manages (a subquery on the small user table, no JOIN)."""
+    return User.objects.filter(team_id__in=managed_team_ids(user)).values("pk")
 
 
 def get_customer(user: Any, **lookup: Any) -> Any:
@@ -128,6 +134,21 @@ def visible_contacts(user: Any) -> QuerySet[Any]:
     if sees_all(user):
         return Contact.objects.all()
     return Contact.objects.filter(customer__in=visible_customers(user).values("pk"))
+
+
+def contacts_of(user: Any, opportunity: Any) -> QuerySet[Any]:
+    """The contacts of an opportunity's customer, for a user who may see the opportunity.
+
+    A visible opportunity makes its customer, and so the customer's contacts, visible (the rules
+    above): this asks only "is this one opportunity visible" (a primary-key probe, evaluated once)
+    instead of working out every customer the user may see. Empty when the opportunity is not visible.
+    """
+    from opphub.customers.models import Contact
+
+    qs = Contact.objects.filter(customer_id=opportunity.customer_id)
+    if sees_all(user):
+        return qs
+    return qs.filter(Exists(visible_opportunities(user).filter(pk=opportunity.pk)))
 
 
 def visible_followups(user: Any) -> QuerySet[Any]:
@@ -169,10 +190,14 @@ def can_edit_customer(user: Any, customer: Any) -> bool:
         return False
     if customer.owner_id == user.pk:
         return True
-    if user.role == Role.MANAGER:
-        return visible_customers(user).filter(pk=customer.pk).exists()
-    # a rep with an opportunity on the customer may keep its contacts up to date
-    return visible_opportunities(user).filter(customer_id=customer.pk).exists()
+    if not user.is_active:
+        return False
+    # a rep with an opportunity on the customer may keep its contacts up to date; a manager may edit
+    # every customer they see (the visible_customers rule, asked for this one customer)
+    if visible_opportunities(user).filter(customer_id=customer.pk).exists():
+        return True
+    return bool(user.role == Role.MANAGER
+                and User.objects.filter(pk=customer.owner_id, team_id__in=managed_team_ids(user)).exists())
 
 
 def assignable_owners(user: Any) -> QuerySet[User]:
@@ -183,3 +208,13 @@ def assignable_owners(user: Any) -> QuerySet[User]:
     if user.role == Role.MANAGER:
         return qs.filter(Q(team_id__in=managed_team_ids(user)) | Q(pk=user.pk))
     return qs.filter(pk=user.pk)
+
+
+def owner_filter_choices(user: Any) -> QuerySet[User]:
+    """Whom a user may pick in the "owner" filter of the board and the list: taken from the org, never
+    from the opportunities. Director/admin: every active sales person; manager: the people they may
+    make owners (their teams and themselves); rep: themselves; presales, customer success, finance and
+    legal (who support opportunities of any team): every active sales person."""
+    if user.role in SUPPORT_ROLES and not sees_all(user):
+        return User.objects.filter(is_active=True, role__in=[Role.REP, Role.MANAGER, Role.DIRECTOR])
+    return assignable_owners(user)
