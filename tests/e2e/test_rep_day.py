@@ -71,6 +71,7 @@ def test_rep_creates_logs_and_others_see_what_they_may(org, live_server, new_pag
     page.fill("#id_next_step", "下周三提交方案初稿")
     page.click("#followups button[type=submit], form[hx-post*='followups'] button[type=submit]")
     expect(page.locator("#followups")).to_contain_text("拜访陈总，确认预算约88万")
+    expect(page.locator("#last-followup")).not_to_contain_text("暂无")  # the header follows the new touch
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "card")
 
