@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -20,10 +20,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from opphub.common.errors import ServiceError, StaleEdit
+from opphub.common.forms import call_service, safe_next
 from opphub.opportunities.card import money
-from opphub.opportunities.forms import add_service_errors
-from opphub.opportunities.views_forms import safe_next
 from opphub.people import access
 
 from .forms import ContactEditForm, ContactForm, CustomerEditForm, CustomerFilterForm, CustomerForm
@@ -73,13 +71,9 @@ def customer_create_view(request: HttpRequest) -> HttpResponse:
     back = safe_next(request, reverse("customers:list"))
     form = CustomerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            customer = customer_create(actor=user, data=form.service_data(), now=timezone.now())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except ServiceError as exc:
-            form.add_error(None, str(exc.message))
-        else:
+        outcome = call_service(form, lambda: customer_create(actor=user, data=form.service_data(),
+                                                             now=timezone.now()))
+        if outcome.ok and (customer := outcome.value) is not None:
             messages.success(request, _("Customer %(name)s created.") % {"name": customer.name})
             return HttpResponseRedirect(_detail_url(customer.pk))
     return render(request, "customers/form.html", {"form": form, "creating": True, "back_url": back})
@@ -97,17 +91,11 @@ def customer_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = CustomerEditForm(request.POST, instance=customer)
         if form.is_valid():
-            try:
-                customer_update(actor=user, customer=customer, data=form.service_data(), now=timezone.now(),
-                                expected_version=form.cleaned_data["version"])
-            except StaleEdit as exc:
-                stale = True
-                form.add_error(None, str(exc.message))
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            except ServiceError as exc:
-                form.add_error(None, str(exc.message))
-            else:
+            outcome = call_service(form, lambda: customer_update(
+                actor=user, customer=customer, data=form.service_data(), now=timezone.now(),
+                expected_version=form.cleaned_data["version"]))
+            stale = outcome.stale
+            if outcome.ok:
                 messages.success(request, _("Customer %(name)s saved.") % {"name": customer.name})
                 return HttpResponseRedirect(back)
     else:
@@ -126,13 +114,9 @@ def contact_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     back = safe_next(request, _detail_url(customer.pk))
     form = ContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            contact = contact_create(actor=user, customer=customer, data=form.service_data(), now=timezone.now())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except ServiceError as exc:
-            form.add_error(None, str(exc.message))
-        else:
+        outcome = call_service(form, lambda: contact_create(actor=user, customer=customer,
+                                                            data=form.service_data(), now=timezone.now()))
+        if outcome.ok and (contact := outcome.value) is not None:
             messages.success(request, _("Contact %(name)s added.") % {"name": contact.name})
             return HttpResponseRedirect(back)
     return render(request, "customers/contact_form.html", {"form": form, "creating": True, "customer": customer,
@@ -155,17 +139,11 @@ def contact_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = ContactEditForm(request.POST, instance=contact)
         if form.is_valid():
-            try:
-                contact_update(actor=user, contact=contact, data=form.service_data(), now=timezone.now(),
-                               expected_version=form.cleaned_data["version"])
-            except StaleEdit as exc:
-                stale = True
-                form.add_error(None, str(exc.message))
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            except ServiceError as exc:
-                form.add_error(None, str(exc.message))
-            else:
+            outcome = call_service(form, lambda: contact_update(
+                actor=user, contact=contact, data=form.service_data(), now=timezone.now(),
+                expected_version=form.cleaned_data["version"]))
+            stale = outcome.stale
+            if outcome.ok:
                 messages.success(request, _("Contact %(name)s saved.") % {"name": contact.name})
                 return HttpResponseRedirect(back)
     else:

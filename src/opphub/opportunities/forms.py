@@ -1,7 +1,7 @@
 """Opportunity create/edit forms (spec S1 screening form 需求初篩表).
 
 The forms only parse input; the rules (ranges, permissions, numbering, locking) live in the services.
-``add_service_errors`` puts a service's ValidationError on the matching form fields.
+
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -23,16 +22,6 @@ SCREENING_FIELDS = ("industry", "company_size", "pain_points", "decision_roles",
                     "timeline", "requirement_1", "requirement_2", "requirement_3")
 TEXTAREA_ROWS = {"pain_points": 3, "decision_roles": 2, "requirement_1": 2, "requirement_2": 2, "requirement_3": 2}
 
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on a field the form has, else at the top."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        target = field if field in form.fields else None
-        for error in errors:
-            form.add_error(target, error)
 
 
 class PersonChoiceField(forms.ModelChoiceField):

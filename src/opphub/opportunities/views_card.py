@@ -20,11 +20,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from opphub.common.errors import ServiceError
+from opphub.common.forms import add_service_errors
 from opphub.followups.forms import FollowUpForm
 from opphub.followups.services import followup_log
 
 from .card import Card, card_data, opportunity_for_card
-from .forms import add_service_errors
 
 
 def _page(request: HttpRequest) -> int:

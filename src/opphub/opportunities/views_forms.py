@@ -10,29 +10,19 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from opphub.common.errors import ServiceError, StaleEdit
+from opphub.common.forms import call_service, safe_next
 from opphub.people import access
 
-from .forms import OpportunityCreateForm, OpportunityEditForm, add_service_errors
+from .forms import OpportunityCreateForm, OpportunityEditForm
 from .services import opportunity_create, opportunity_update
-
-
-def safe_next(request: HttpRequest, default: str) -> str:
-    """``next`` from the query or the form when it is a local URL, else ``default``."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return target
-    return default
 
 
 def _card_url(number: str) -> str:
@@ -52,15 +42,10 @@ def create_view(request: HttpRequest) -> HttpResponse:
         form = OpportunityCreateForm(request.POST, user=user, owners=owners, customers=customers)
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                opportunity = opportunity_create(
-                    actor=user, customer=data["customer"], data=form.service_data(), now=timezone.now(),
-                    products=data["products"], owner=data.get("owner") or user)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            except ServiceError as exc:
-                form.add_error(None, str(exc.message))
-            else:
+            outcome = call_service(form, lambda: opportunity_create(
+                actor=user, customer=data["customer"], data=form.service_data(), now=timezone.now(),
+                products=data["products"], owner=data.get("owner") or user))
+            if outcome.ok and (opportunity := outcome.value) is not None:
                 messages.success(request, _("Opportunity %(number)s created.") % {"number": opportunity.number})
                 return HttpResponseRedirect(_card_url(opportunity.number))
     else:
@@ -89,18 +74,11 @@ def edit_view(request: HttpRequest, number: str) -> HttpResponse:
         form = OpportunityEditForm(request.POST, user=user, owners=owners, current_owner_id=opportunity.owner_id)
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                opportunity_update(actor=user, opportunity=opportunity, data=form.service_data(),
-                                   now=timezone.now(), expected_version=data["version"],
-                                   products=data["products"], owner=data.get("owner"))
-            except StaleEdit as exc:
-                stale = True
-                form.add_error(None, str(exc.message))
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            except ServiceError as exc:
-                form.add_error(None, str(exc.message))
-            else:
+            outcome = call_service(form, lambda: opportunity_update(
+                actor=user, opportunity=opportunity, data=form.service_data(), now=timezone.now(),
+                expected_version=data["version"], products=data["products"], owner=data.get("owner")))
+            stale = outcome.stale
+            if outcome.ok:
                 messages.success(request, _("%(number)s saved.") % {"number": opportunity.number})
                 return HttpResponseRedirect(back)
     else:

@@ -1,0 +1,58 @@
+"""Form glue shared by every page: service errors onto forms, safe ``next`` links."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from .errors import ServiceError, StaleEdit
+
+T = TypeVar("T")
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on a field the form has, else at the top."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        target = field if field in form.fields else None
+        for error in errors:
+            form.add_error(target, error)
+
+
+@dataclass
+class Outcome(Generic[T]):
+    ok: bool
+    value: T | None = None
+    stale: bool = False
+
+
+def call_service(form: forms.Form, call: Callable[[], T]) -> Outcome[T]:
+    """Run a service for a valid form. Refusals land on the form (field errors where they belong, the
+    rest at the top) so the page re-renders with everything typed; ``stale`` tells a stale edit apart."""
+    try:
+        return Outcome(ok=True, value=call())
+    except StaleEdit as exc:
+        form.add_error(None, str(exc.message))
+        return Outcome(ok=False, stale=True)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+    except ServiceError as exc:
+        form.add_error(None, str(exc.message))
+    return Outcome(ok=False)
+
+
+def safe_next(request: HttpRequest, default: str) -> str:
+    """``next`` from the query or the form when it is a local URL, else ``default``."""
+    target: Any = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return str(target)
+    return default
