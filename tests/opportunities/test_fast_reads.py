@@ -106,3 +106,45 @@ def test_board_cards_link_to_the_card_and_show_the_outcome(org):
     assert f'data-number="{won.number}" data-version="{won.version}"' in html
     assert '<span class="badge won">Won</span>' in html
     assert "0 days in stage" in html
+
+
+def test_board_cards_escape_what_people_typed(org):
+    """spec: M4 — a card shows the customer's and the opportunity's names as typed, never as markup."""
+    make_opportunity(actor=org.r1, name="<b>大单</b>", customer=CustomerFactory(owner=org.r1, name="A&B <i>公司</i>"))
+    html = client_for(org.r1).get(BOARD).content.decode()
+    assert "&lt;b&gt;大单&lt;/b&gt;" in html and "A&amp;B &lt;i&gt;公司&lt;/i&gt;" in html
+    assert "<b>大单" not in html and "<i>公司" not in html
+
+
+def test_board_columns_keep_their_own_cards_newest_first(org, settings):
+    """spec: M4, S1-S5 — each column shows its own stage's most recently changed cards (also when the
+    columns' cards are read in one statement), the archive the last closed first."""
+    settings.OPPHUB_BOARD_CARDS_PER_COLUMN = 2
+    now = timezone.now()
+    found = [make_opportunity(actor=org.r1, name=f"d{i}", now=now - dt.timedelta(hours=9 - i)) for i in range(3)]
+    confirmed = [opportunity_move_stage(actor=org.r1, opportunity=make_opportunity(actor=org.r1, name=f"c{i}"),
+                                        to_stage="confirmation", now=now - dt.timedelta(hours=5 - i)) for i in range(3)]
+    closed = [opportunity_close(actor=org.r1, opportunity=make_opportunity(actor=org.r1, name=f"x{i}"),
+                                outcome="lost", now=now - dt.timedelta(hours=3 - i)) for i in range(3)]
+    cols = {c.key: c for c in client_for(org.r1).get(BOARD).context["columns"]}
+    assert [o.number for o in cols["discovery"].cards] == [found[2].number, found[1].number]
+    assert [o.number for o in cols["confirmation"].cards] == [confirmed[2].number, confirmed[1].number]
+    assert [o.number for o in cols["archive"].cards] == [closed[2].number, closed[1].number]
+    assert (cols["discovery"].more, cols["confirmation"].more, cols["archive"].more) == (1, 1, 1)
+    assert cols["solution"].cards == [] and cols["closing"].cards == []
+
+
+def test_stored_playbook_is_read_when_this_process_has_not_parsed_it(org):
+    """spec: S1-S5 — the stages come from the stored playbook version, also when the board loaded the
+    version without its text and this process meets that version for the first time."""
+    from opphub.opportunities import playbooks
+
+    version = playbooks.with_current_version().get(is_default=True).current_version
+    playbooks._PARSED.clear()  # as in a freshly started process
+    with CaptureQueriesContext(connection) as first:
+        book = playbook_of(version)
+    assert [s.key for s in book.stages] == ["discovery", "confirmation", "solution", "closing", "archive"]
+    assert len(first) == 1  # the deferred text
+    with CaptureQueriesContext(connection) as again:
+        assert playbook_of(version) is book
+    assert len(again) == 0

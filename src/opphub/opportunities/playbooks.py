@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.db.models import QuerySet
 
 from opphub.methodology.playbook import Playbook, PlaybookError, load_playbook_dir, parse_playbook
 
@@ -21,14 +22,26 @@ def validate_playbook_files() -> dict[str, Playbook]:
         raise ImproperlyConfigured(f"Playbook error in {exc}") from exc
 
 
-@lru_cache(maxsize=64)
-def _parse_cached(digest: str, content: str) -> Playbook:
-    return parse_playbook(content, source=f"stored playbook {digest[:8]}")
+_PARSED: dict[str, Playbook] = {}  # digest -> parsed playbook (the oldest dropped past _PARSED_MAX)
+_PARSED_MAX = 64
+_PARSING = threading.Lock()
 
 
 def playbook_of(version: PlaybookVersion) -> Playbook:
-    """The parsed playbook a stored version holds (parsed once per process)."""
-    return _parse_cached(version.digest, version.content)
+    """The parsed playbook a stored version holds (parsed once per process).
+
+    Keyed by the version's digest (the SHA-256 of its text; a stored version never changes), so a
+    caller may load the version with ``content`` deferred: the text is read — one more query —
+    only when this process has not parsed that digest yet.
+    """
+    book = _PARSED.get(version.digest)
+    if book is None:
+        book = parse_playbook(version.content, source=f"stored playbook {version.digest[:8]}")
+        with _PARSING:
+            while len(_PARSED) >= _PARSED_MAX:
+                del _PARSED[next(iter(_PARSED))]
+            _PARSED[version.digest] = book
+    return book
 
 
 class PlaybookChangedWithoutNewVersion(ImproperlyConfigured):
@@ -72,10 +85,15 @@ def playbooks_sync() -> list[str]:
 
 
 def default_pipeline() -> Pipeline:
-    pipeline = Pipeline.objects.select_related("current_version").filter(is_default=True).first()
+    pipeline = with_current_version().filter(is_default=True).first()
     if pipeline is None:
-        pipeline = Pipeline.objects.select_related("current_version").order_by("id").first()
+        pipeline = with_current_version().order_by("id").first()
     if pipeline is None:
         playbooks_sync()
         return default_pipeline()
     return pipeline
+
+
+def with_current_version() -> QuerySet[Pipeline]:
+    """Pipelines with their current version, without its text (``playbook_of`` reads it when needed)."""
+    return Pipeline.objects.select_related("current_version").defer("current_version__content")

@@ -15,14 +15,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET
 
 from opphub.people import access
 
 from .filters import OpportunityFilterForm
+from .models import Status
 from .playbooks import playbook_of
-from .selectors import archive_range, board_columns, pipelines
+from .selectors import Card, Column, archive_range, board_columns, pipelines
 
 NUMBER_PLACEHOLDER = "__number__"
 
@@ -43,6 +46,7 @@ def board_view(request: HttpRequest) -> HttpResponse:
         if col.closed and form.date_range() is None and archive_from and archive_to:
             extra.update(period="custom", date_from=archive_from.isoformat(), date_to=archive_to.isoformat())
         col.list_url = f"{list_url}?{form.querystring(**extra)}"
+    cards_html(columns)
     context = {
         "form": form,
         "columns": columns,
@@ -61,3 +65,41 @@ def board_view(request: HttpRequest) -> HttpResponse:
     if htmx and htmx.target == "board":
         return render(request, "opportunities/board_columns.html", context)
     return render(request, "opportunities/board.html", context)
+
+
+# A board card's markup. Written here rather than in board_columns.html: up to 150 cards of ~20 values
+# each cost the template language ~15 ms a request, this ~1 ms. Every value is escaped (card_html).
+CARD_HTML = (
+    '<li class="board-card{status_class}" data-number="{number}" data-version="{version}">\n'
+    '  <a class="board-card-link" href="{href}">\n'
+    '    <span class="board-card-top"><span class="muted small">{number}</span>'
+    '<span class="num amount">{amount}</span></span>\n'
+    '    <strong class="board-card-name">{name}</strong>\n'
+    '    <span class="board-card-customer">{customer}</span>\n'
+    '    <span class="board-card-meta small muted"><span>{owner}</span> {state}</span>\n'
+    '    <span class="board-card-meta small muted">{followup}</span>\n'
+    '  </a>\n'
+    '</li>\n'
+)
+
+
+def cards_html(columns: list[Column]) -> None:
+    """Each column's cards as HTML (``col.cards_html``), their shared texts translated once."""
+    last_followup, no_followup = escape(gettext("Last follow-up")), escape(gettext("No follow-up yet"))
+    for col in columns:
+        col.cards_html = mark_safe("".join(card_html(c, last_followup, no_followup) for c in col.cards))  # noqa: S308
+
+
+def card_html(card: Card, last_followup: str, no_followup: str) -> str:
+    """One card: number, amount, name, customer, owner, days in stage (open) or won/lost, last follow-up."""
+    status = escape(card.status)
+    if card.status == Status.OPEN:
+        status_class, state = "", f"<span>{escape(card.days_label)}</span>"
+    else:
+        status_class, state = f" is-{status}", f'<span class="badge {status}">{escape(card.status_label)}</span>'
+    day = card.last_followup_day
+    followup = f"{last_followup} {escape(day)}" if day else f'<span class="warn-text">{no_followup}</span>'
+    return CARD_HTML.format(  # every value escaped above or here
+        status_class=status_class, number=escape(card.number), version=escape(card.version_text),
+        href=escape(card.href), amount=escape(card.amount_label), name=escape(card.name),
+        customer=escape(card.customer_name), owner=escape(card.owner_name), state=state, followup=followup)
