@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("my-day/", include("opphub.followups.urls")),
     path("opportunities/", include("opphub.opportunities.urls")),
     path("customers/", include("opphub.customers.urls")),
     path("api/", include("opphub.api.urls")),

@@ -1,0 +1,200 @@
+"""The rep's "my day" (spec P1, C1-C4, P6): which of my opportunities need a touch, and when.
+
+A fixed number of queries, whatever the number of opportunities: the user's own open opportunities
+(one query, only the columns the page shows), the working-day calendar (one query), and their
+follow-ups inside the longest cadence window of the playbooks involved (one query). The pure core
+(:mod:`opphub.methodology.cadence`) then decides per opportunity in Python; that loop is bounded by
+one person's own open opportunities (the set-based scan over every opportunity is a separate job).
+
+"Updated" means a follow-up was logged (P6 counts days "without a follow-up update"); an opportunity
+without any follow-up counts from its creation.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.timesince import timesince
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
+
+from opphub.methodology.cadence import CadenceInput, Touch, TouchDue, ZombieState, cadence_state, due_status
+from opphub.methodology.playbook import Playbook
+from opphub.opportunities.playbooks import playbook_of
+from opphub.people import access
+from opphub.workdays.calendar import work_calendar
+
+from .models import Kind
+
+UPCOMING_LIMIT = 5  # "coming up next": the few nearest dues
+# A cadence counted in working days spans more calendar days: weekends plus the longest official
+# break (Spring Festival, National Day: 7-9 days off in a row).
+WORKING_DAY_MARGIN_DAYS = 12
+NUMBER_PLACEHOLDER = "NUMBER"
+OPPORTUNITY_COLUMNS = ("id", "number", "name", "stage", "status", "stage_entered_at", "last_followup_at",
+                       "created_at", "customer__name", "playbook_version__digest")
+
+
+@dataclass
+class DayRow:
+    """One of my opportunities as "my day" shows it (the touch due, the zombie streak)."""
+
+    number: str
+    name: str
+    customer: str
+    stage_name: str
+    href: str
+    last_touch: datetime | None
+    touch: TouchDue | None = None
+    status: str = ""  # overdue | today | upcoming ("" without a cadence)
+    what: str = ""  # "1 touch every 3 days — last touch 2026-11-20"
+    channels: tuple[str, ...] = ()
+    overdue_label: str = ""
+    zombie: ZombieState | None = None
+    zombie_level: str = ""  # intervention | penalty | warning | ""
+    update_due: bool = False
+
+    @property
+    def due_at(self) -> datetime | None:
+        return self.touch.due_at if self.touch else None
+
+
+@dataclass
+class MyDay:
+    now: datetime
+    open_count: int = 0
+    overdue: list[DayRow] = field(default_factory=list)
+    today: list[DayRow] = field(default_factory=list)
+    upcoming: list[DayRow] = field(default_factory=list)
+    upcoming_more: int = 0
+    not_updated: list[DayRow] = field(default_factory=list)
+    update_by: time | None = None  # the daily update time while the reminder applies
+    zombies: list[DayRow] = field(default_factory=list)
+
+    @property
+    def nothing_due(self) -> bool:
+        return not (self.overdue or self.today or self.not_updated or self.zombies)
+
+
+def my_day(*, user: Any, now: datetime) -> MyDay:
+    """The user's own open opportunities that need attention at ``now``."""
+    now = timezone.localtime(now)  # the core's "today" is the business time zone's
+    opportunities = list(
+        access.visible_opportunities(user).filter(owner=user, status="open")
+        .select_related("customer", "playbook_version").only(*OPPORTUNITY_COLUMNS).order_by("id")
+    )
+    day = MyDay(now=now, open_count=len(opportunities))
+    if not opportunities:
+        return day
+    books: dict[int, Playbook] = {}
+    for o in opportunities:
+        if o.playbook_version_id not in books:
+            books[o.playbook_version_id] = playbook_of(o.playbook_version)
+    calendar = work_calendar()
+    touches = _touches(user, [o.pk for o in opportunities], now, _window_days(books.values()))
+
+    language = get_language()
+    href_template = reverse("opportunities:card", kwargs={"number": NUMBER_PLACEHOLDER})
+    kinds = dict(Kind.choices)
+    dues: list[DayRow] = []
+    for o in opportunities:
+        book = books[o.playbook_version_id]
+        try:
+            stage = book.stage(o.stage)
+        except KeyError:  # a stage its playbook does not know: nothing to compute
+            continue
+        last_touch = timezone.localtime(o.last_followup_at) if o.last_followup_at else None
+        row = DayRow(number=o.number, name=o.name, customer=o.customer.name, stage_name=stage.name.get(language),
+                     href=href_template.replace(NUMBER_PLACEHOLDER, quote(o.number, safe="-")),
+                     last_touch=last_touch)
+        own = list(touches.get(o.pk, ()))
+        if o.last_followup_at and all(t.occurred_at != o.last_followup_at for t in own):
+            own.append(Touch(o.last_followup_at))  # the latest touch, even when it is older than the window
+        last_update = max(t for t in (o.last_followup_at, o.created_at) if t is not None)
+        state = cadence_state(book, CadenceInput(stage=o.stage, status=o.status, stage_entered_at=o.stage_entered_at,
+                                                 touches=tuple(own), last_update_at=last_update), now, calendar)
+        if state.touch is not None:
+            _describe_touch(row, state.touch, now, kinds)
+            dues.append(row)
+        if state.daily_update_due:
+            row.update_due = True
+            day.not_updated.append(row)
+            rule_time = book.rules.daily_update_time
+            day.update_by = rule_time if day.update_by is None else min(day.update_by, rule_time)
+        if state.zombie is not None:
+            row.zombie = state.zombie
+            row.zombie_level = _zombie_level(state.zombie, int(book.number("incentives", "zombie_days")))
+            if row.zombie_level:
+                day.zombies.append(row)
+
+    dues.sort(key=lambda r: (r.touch.due_at if r.touch else now, r.number))
+    day.overdue = [r for r in dues if r.status == "overdue"]
+    day.today = [r for r in dues if r.status == "today"]
+    later = [r for r in dues if r.status == "upcoming"]
+    day.upcoming, day.upcoming_more = later[:UPCOMING_LIMIT], max(len(later) - UPCOMING_LIMIT, 0)
+    day.zombies.sort(key=lambda r: (-(r.zombie.days_without_update if r.zombie else 0), r.number))
+    return day
+
+
+def _window_days(books: Any) -> int:
+    """Calendar days back from now that hold every touch which can still count toward a cadence."""
+    longest = 1
+    for book in books:
+        for stage in book.stages:
+            cad = stage.cadence
+            if cad is not None:
+                longest = max(longest, cad.per_days + (WORKING_DAY_MARGIN_DAYS if cad.working_days else 0))
+    return longest + 1  # a touch covers to the same clock time (or the end of the day) D days later
+
+
+def _touches(user: Any, ids: list[int], now: datetime, days: int) -> dict[int, list[Touch]]:
+    rows = (access.visible_followups(user)
+            .filter(opportunity_id__in=ids, occurred_at__gte=now - timedelta(days=days), occurred_at__lte=now)
+            .order_by().values_list("opportunity_id", "occurred_at", "kind", "direction"))
+    out: dict[int, list[Touch]] = defaultdict(list)
+    for opportunity_id, occurred_at, kind, direction in rows:
+        out[opportunity_id].append(Touch(occurred_at, kind, direction))
+    return out
+
+
+def rule_label(touch: TouchDue) -> str:
+    """The cadence in words: "1 touch every 3 days", "2 touches every 7 days"."""
+    if touch.working_days:
+        period = ngettext("%(days)d working day", "%(days)d working days", touch.per_days) % {"days": touch.per_days}
+    else:
+        period = ngettext("%(days)d day", "%(days)d days", touch.per_days) % {"days": touch.per_days}
+    return ngettext("%(count)d touch every %(period)s", "%(count)d touches every %(period)s",
+                    touch.touches_needed) % {"count": touch.touches_needed, "period": period}
+
+
+def _describe_touch(row: DayRow, touch: TouchDue, now: datetime, kinds: dict[str, Any]) -> None:
+    row.touch = touch
+    row.status = due_status(touch.due_at, now)
+    rule = rule_label(touch)
+    if touch.touches_needed > 1:
+        rule = _("%(rule)s (%(done)d of %(needed)d in the current window)") % {
+            "rule": rule, "done": min(touch.touches_in_window, touch.touches_needed), "needed": touch.touches_needed}
+    if row.last_touch:
+        row.what = _("%(rule)s — last touch %(date)s") % {"rule": rule, "date": row.last_touch.date().isoformat()}
+    else:
+        row.what = _("%(rule)s — no touch yet") % {"rule": rule}
+    row.channels = tuple(str(kinds.get(k, k)) for k in touch.preferred)
+    if touch.overdue:
+        row.overdue_label = timesince(touch.due_at, now, depth=2)
+
+
+def _zombie_level(zombie: ZombieState, zombie_days: int) -> str:
+    """P6: the manager steps in; the penalty is due; or one more day without a follow-up makes it due."""
+    if zombie.intervention_due:
+        return "intervention"
+    if zombie.penalty_due:
+        return "penalty"
+    if zombie.days_without_update and zombie.days_without_update >= zombie_days - 1:
+        return "warning"
+    return ""
