@@ -29,6 +29,8 @@ def test_drag_refused_then_accepted(org, live_server, new_page):
     expect(page.locator(f"ol[data-stage='discovery'] li[data-number='{opp.number}']")).to_be_visible()
     assert Opportunity.objects.get(pk=opp.pk).stage == "discovery"
 
+    page.reload()  # a fresh board: the refused card was put back where it was
+    expect(page.locator(f"ol[data-stage='discovery'] li[data-number='{opp.number}']")).to_be_visible()
     page.locator(f"li.board-card[data-number='{opp.number}']").drag_to(
         page.locator("ol.board-cards[data-stage='confirmation']"))
     expect(page.locator(f"ol[data-stage='confirmation'] li[data-number='{opp.number}']")).to_be_visible()
