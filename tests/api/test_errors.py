@@ -67,3 +67,21 @@ def test_nul_characters_in_a_search_are_422(org):
 def test_nul_character_in_a_number_is_4xx(org):
     r = session_client(org.director).get("/api/opportunities/2026-SH-001%00")
     assert r.status_code in {404, 422}
+
+
+def test_datetimes_at_the_ends_of_the_calendar_are_422(org):
+    """Times near year 1 or 9999 overflow once shifted to UTC: refused with a reason, never a 500."""
+    opp = make_opportunity(actor=org.r1)
+    c = session_client(org.r1)
+    r = c.get("/api/opportunities?updated_since=0001-01-01T00:00:00%2B14:00")
+    assert r.status_code == 422, r.content
+    r = c.post(f"/api/opportunities/{opp.number}/followups",
+               json.dumps({"kind": "phone", "notes": "电话", "occurred_at": "0001-01-01T00:00:00"}), content_type=JSON)
+    assert r.status_code == 422, r.content
+
+
+def test_absurd_version_is_422(org):
+    opp = make_opportunity(actor=org.r1)
+    r = session_client(org.r1).post(f"/api/opportunities/{opp.number}/move",
+                                    json.dumps({"to_stage": "confirmation", "version": 10**30}), content_type=JSON)
+    assert r.status_code == 422, r.content

@@ -159,3 +159,17 @@ def test_query_count_does_not_grow_with_the_records(org, who):
         r = c.get(LIST, {"team": org.east.pk, "q": "上海"})
     assert r.context["page"].count == 40 and len(r.context["page"].rows) == 25
     assert len(many) == len(few)
+
+
+@pytest.mark.parametrize("query", ["date_from=0001-01-01&period=custom", "date_to=9999-12-31",
+                                   "date_from=0001-01-01", "date_to=9999-12-31&period=custom"])
+@pytest.mark.parametrize("page", ["opportunities:list", "opportunities:board"])
+def test_dates_at_the_ends_of_the_calendar_are_refused_not_500(org, page, query):
+    """Bad input gets a translated error beside the filter, never a 500."""
+    from django.test import Client
+
+    c = Client(HTTP_ACCEPT_LANGUAGE="en")
+    c.force_login(org.r1)
+    response = c.get(reverse(page) + "?" + query)
+    assert response.status_code == 200
+    assert "Choose a date between 1900 and 2999." in response.content.decode()

@@ -191,3 +191,17 @@ def test_assign_supporters(org):
     assert opp.assignments.count() == 1
     with pytest.raises(ValidationError):
         opportunity_assign(actor=org.r1, opportunity=opp, user=org.r2, now=NOW)
+
+
+def test_decision_on_a_stale_copy_is_refused_without_a_version(org):
+    """A move decided on a copy read before someone closed the opportunity is refused even when the
+    caller sends no version: a lost opportunity never lands back in an open stage."""
+    opp = make_opportunity(actor=org.r1, now=NOW)
+    first = Opportunity.objects.get(pk=opp.pk)
+    second = Opportunity.objects.get(pk=opp.pk)
+    opportunity_close(actor=org.r1, opportunity=first, outcome="lost", now=NOW)
+    with pytest.raises(StaleEdit):
+        opportunity_move_stage(actor=org.m1, opportunity=second, to_stage="confirmation", now=NOW)
+    opp.refresh_from_db()
+    assert (opp.status, opp.stage) == ("lost", "archive")
+    assert StageHistory.objects.filter(opportunity=opp, left_at__isnull=True).get().stage == "archive"

@@ -28,7 +28,10 @@ def _no_nul(value: str) -> str:
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
-    """A datetime without an offset is read in the server's time zone (Asia/Shanghai by default)."""
+    """A datetime without an offset is read in the server's time zone (Asia/Shanghai by default).
+    Years outside 1900-2999 are refused: near the ends of the calendar a time-zone shift overflows."""
+    if not 1900 <= value.year <= 2999:
+        raise ValueError(_("Choose a date between %(first)s and %(last)s.") % {"first": 1900, "last": 2999})
     if timezone.is_naive(value):
         return timezone.make_aware(value)
     return value

@@ -31,7 +31,7 @@ class ContactIn(InSchema):
 
 
 class ContactPatch(partial(ContactIn, "ContactPatchFields")):  # type: ignore[misc]
-    version: int | None = Field(None, description="the version you read; a newer one answers 409")
+    version: int | None = Field(None, ge=1, le=2**31 - 1, description="the version you read; a newer one answers 409")
 
 
 class ContactOut(Schema):

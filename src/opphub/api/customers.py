@@ -38,7 +38,7 @@ class CustomerCreate(CustomerIn):
 
 
 class CustomerPatch(partial(CustomerIn, "CustomerPatchFields")):  # type: ignore[misc]
-    version: int | None = Field(None, description="the version you read; a newer one answers 409")
+    version: int | None = Field(None, ge=1, le=2**31 - 1, description="the version you read; a newer one answers 409")
 
 
 class CustomerOut(Schema):

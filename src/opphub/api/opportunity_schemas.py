@@ -53,18 +53,18 @@ class OpportunityPatchFields(partial(OpportunityFields, "OpportunityPatchBase"))
 class OpportunityPatch(OpportunityPatchFields):
     owner_id: Id | None = Field(None, description="hand the opportunity to another owner")
     products: list[Text] | None = Field(None, description="product codes (replaces the list)")
-    version: int | None = Field(None, description="the version you read; a newer one answers 409")
+    version: int | None = Field(None, ge=1, le=2**31 - 1, description="the version you read; a newer one answers 409")
 
 
 class MoveIn(InSchema):
     to_stage: Text = Field(..., description="stage key, e.g. confirmation")
-    version: int | None = None
+    version: int | None = Field(None, ge=1, le=2**31 - 1)
     note: Text = Field("", max_length=300)
 
 
 class CloseIn(InSchema):
     outcome: Literal["won", "lost"]
-    version: int | None = None
+    version: int | None = Field(None, ge=1, le=2**31 - 1)
     note: Text = Field("", max_length=300)
 
 

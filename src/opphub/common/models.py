@@ -20,12 +20,15 @@ class Versioned(models.Model):
 
 
 def save_versioned(instance: Versioned, *, expected_version: int | None, fields: list[str]) -> None:
-    """UPDATE ... WHERE version = expected; raise StaleEdit when someone else saved in between."""
+    """UPDATE ... WHERE version = expected; raise StaleEdit when someone else saved in between.
+
+    ``expected_version`` is the version the editor saw (a form's hidden field, the API's ``version``).
+    Without one, the version this process read the record at is used: a decision taken on a stale
+    copy (e.g. moving an opportunity someone has just closed) is refused, never written over."""
     model = type(instance)
     values: dict[str, Any] = {f: getattr(instance, f) for f in fields}
-    qs = model._default_manager.filter(pk=instance.pk)
-    if expected_version is not None:
-        qs = qs.filter(version=expected_version)
+    expected = instance.version if expected_version is None else expected_version
+    qs = model._default_manager.filter(pk=instance.pk, version=expected)
     if qs.update(**values, version=F("version") + 1) == 0:
         raise StaleEdit()
-    instance.version = (expected_version if expected_version is not None else instance.version) + 1
+    instance.version = expected + 1

@@ -45,7 +45,7 @@ class CustomerForm(_ServiceValidated):
 
 
 class CustomerEditForm(CustomerForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
 
 
 class ContactForm(_ServiceValidated):
@@ -59,7 +59,7 @@ class ContactForm(_ServiceValidated):
 
 
 class ContactEditForm(ContactForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
 
 
 class CustomerFilterForm(forms.Form):

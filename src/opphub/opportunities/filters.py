@@ -44,6 +44,7 @@ PERIOD_CHOICES = [
 ]
 CLOSED = (Status.WON, Status.LOST)
 NUMBER_CHARS = re.compile(r"[0-9A-Za-z-]+")
+FIRST_YEAR, LAST_YEAR = 1900, 2999  # dates outside would overflow once shifted to UTC or by a day
 FILTER_FIELDS = ("q", "stage", "status", "owner", "team", "industry", "product", "period", "date_from", "date_to")
 
 
@@ -192,6 +193,12 @@ class OpportunityFilterForm(forms.Form):
     # ---------------------------------------------------------------------------- validation
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        for name in ("date_from", "date_to"):
+            value = data.get(name)
+            if value and not (FIRST_YEAR <= value.year <= LAST_YEAR) and name not in self.errors:
+                self.add_error(name, _("Choose a date between %(first)s and %(last)s.")
+                               % {"first": FIRST_YEAR, "last": LAST_YEAR})
+                data[name] = None
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start and "date_to" not in self.errors:
             self.add_error("date_to", _("The end of the range is before its start."))

@@ -112,4 +112,4 @@ class OpportunityCreateForm(OpportunityForm):
 
 
 class OpportunityEditForm(OpportunityForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)

@@ -51,9 +51,12 @@ def _version(request: HttpRequest) -> int | None:
     if not raw:
         return None
     try:
-        return int(raw)
+        version = int(raw)
     except ValueError:
         raise BadInput(_("The version must be a whole number.")) from None
+    if not 1 <= version <= 2**31 - 1:
+        raise BadInput(_("The version must be a whole number."))
+    return version
 
 
 def _errors_of(exc: Exception) -> tuple[int, list[str]]:
