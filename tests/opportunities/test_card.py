@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from opphub.followups.services import followup_log
 from opphub.opportunities.services import opportunity_assign, opportunity_move_stage
@@ -243,3 +244,23 @@ def test_card_query_count_is_fixed(org, django_assert_max_num_queries, role):
     with django_assert_max_num_queries(len(small_ctx.captured_queries)):
         assert c.get(card_url(big)).status_code == 200
     assert len(small_ctx.captured_queries) <= 20
+
+
+def test_counter_strategy_shown_for_a_known_objection(org):
+    """spec: X1, X2 — an objection about price brings the playbook's price counter-strategy onto the card;
+    none is shown without a matching objection, or once the opportunity is closed."""
+    opp = make_opportunity(actor=org.r1)
+    c = client_for(org.r1)
+    assert 'id="strategies"' not in c.get(card_url(opp)).content.decode()
+    log(opp, org.r1, objections="觉得价格太贵，竞品便宜两成")
+    html = section(c.get(card_url(opp)).content.decode(), "strategies")
+    assert "Competitor&#x27;s lower price" in html or "Competitor's lower price" in html
+    assert "value anchors" in html
+    assert "觉得价格太贵" in html
+    zh = client_for(org.r1, lang="zh-hans").get(card_url(opp)).content.decode()
+    assert "价值锚点" in section(zh, "strategies")
+    from opphub.opportunities.services import opportunity_close
+
+    opp.refresh_from_db()
+    opportunity_close(actor=org.r1, opportunity=opp, outcome="lost", now=timezone.now())
+    assert 'id="strategies"' not in c.get(card_url(opp)).content.decode()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +25,7 @@ from opphub.audit.services import audit_history
 from opphub.customers.models import Contact, DecisionRole
 from opphub.followups.models import FollowUp
 from opphub.methodology.playbook import Playbook
+from opphub.methodology.strategies import StrategyHint, counter_strategies
 from opphub.people import access
 
 from .models import Opportunity, Status
@@ -114,6 +115,7 @@ class Card:
     can_win: bool = False
     amount_label: str = ""
     budget_label: str = ""
+    strategies: list[StrategyHint] = field(default_factory=list)
 
     @property
     def is_open(self) -> bool:
@@ -222,6 +224,8 @@ def card_data(*, user: Any, opportunity: Opportunity, now: dt.datetime, page: in
         amount_label=money(opportunity.amount),
         budget_label=_budget(opportunity),
     )
+    if is_open and page == 1:  # X2: the newest objections (already on the first timeline page)
+        card.strategies = counter_strategies(playbook, [f.objections for f in followups])
     if can_edit and is_open and stage is not None:
         open_keys = playbook.open_stage_keys
         idx = open_keys.index(stage.key) if stage.key in open_keys else -1

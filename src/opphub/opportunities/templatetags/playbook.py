@@ -1,0 +1,19 @@
+"""Template helpers for playbook data: ``{{ stage.name|playbook_text }}`` in the page's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.translation import get_language
+
+register = template.Library()
+
+
+@register.filter
+def playbook_text(value: Any) -> str:
+    """A playbook ``Text`` (zh-hans / zh-hant / en) in the current language; anything else as text."""
+    getter = getattr(value, "get", None)
+    if callable(getter) and hasattr(value, "zh_hans"):
+        return str(getter(get_language()))
+    return "" if value is None else str(value)
