@@ -264,3 +264,25 @@ def test_counter_strategy_shown_for_a_known_objection(org):
     opp.refresh_from_db()
     opportunity_close(actor=org.r1, opportunity=opp, outcome="lost", now=timezone.now())
     assert 'id="strategies"' not in c.get(card_url(opp)).content.decode()
+
+
+def test_risk_warnings_with_interventions(org):
+    """spec: M5, X3, X4 — an opportunity far longer in its stage than the average (playbook default while
+    history is thin), and whose notes keep saying the customer is discussing internally, shows both
+    warnings with the playbook's interventions; a fresh one shows none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    fresh = make_opportunity(actor=org.r1)
+    c = client_for(org.r1)
+    assert 'id="risks"' not in c.get(card_url(fresh)).content.decode()
+    old = make_opportunity(actor=org.r1, now=timezone.now() - dt.timedelta(days=30))  # discovery default: 14 days
+    log(old, org.r1, notes="客户还在内部讨论预算")
+    log(old, org.r1, notes="客戶還在內部討論，下週再說")  # Traditional
+    html = section(c.get(card_url(old)).content.decode(), "risks")
+    assert "30 days in this stage, more than 1.5 × the average 14 days (playbook default)." in html
+    assert "2 recent follow-ups say the customer is still discussing internally." in html
+    assert "Add an executive visit" in html  # X4 for stage_overdue
+    assert "ask about the internal disagreement" in html  # X4 for internal_discussion
+    zh = client_for(org.r1, lang="zh-hans").get(card_url(old)).content.decode()
+    assert "增加一次高层拜访" in section(zh, "risks")

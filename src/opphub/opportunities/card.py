@@ -25,11 +25,13 @@ from opphub.audit.services import audit_history
 from opphub.customers.models import Contact, DecisionRole
 from opphub.followups.models import FollowUp
 from opphub.methodology.playbook import Playbook
+from opphub.methodology.risk import RiskFlag
 from opphub.methodology.strategies import StrategyHint, counter_strategies
 from opphub.people import access
 
 from .models import Opportunity, Status
 from .playbooks import playbook_of
+from .risks import opportunity_risks
 
 TIMELINE_PAGE_SIZE = 50
 CHANGES_SHOWN = 10
@@ -116,6 +118,7 @@ class Card:
     amount_label: str = ""
     budget_label: str = ""
     strategies: list[StrategyHint] = field(default_factory=list)
+    risks: tuple[RiskFlag, ...] = ()
 
     @property
     def is_open(self) -> bool:
@@ -226,6 +229,7 @@ def card_data(*, user: Any, opportunity: Opportunity, now: dt.datetime, page: in
     )
     if is_open and page == 1:  # X2: the newest objections (already on the first timeline page)
         card.strategies = counter_strategies(playbook, [f.objections for f in followups])
+        card.risks = opportunity_risks(playbook=playbook, opportunity=opportunity, followups=followups, now=now)
     if can_edit and is_open and stage is not None:
         open_keys = playbook.open_stage_keys
         idx = open_keys.index(stage.key) if stage.key in open_keys else -1

@@ -17,3 +17,11 @@ def playbook_text(value: Any) -> str:
     if callable(getter) and hasattr(value, "zh_hans"):
         return str(getter(get_language()))
     return "" if value is None else str(value)
+
+
+@register.filter
+def risk_message(flag: Any) -> str:
+    """A risk flag's evidence as a translated sentence."""
+    from opphub.opportunities.risks import risk_message as message
+
+    return message(flag)
