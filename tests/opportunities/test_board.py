@@ -208,3 +208,25 @@ def test_query_count_does_not_grow_with_the_records(org, who):
         r = c.get(BOARD, {"industry": "manufacturing"})
     assert sum(col.count for col in r.context["columns"]) == 40
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+
+
+def test_high_risk_badge_for_a_card_too_long_in_its_stage(org):
+    """spec: M5 — a card in its stage longer than 1.5 × the stage average (the playbook default while
+    history is thin: 14 days for discovery) carries a "High risk" badge; a fresh one does not."""
+    from django.test import Client
+    from django.utils import timezone
+
+    from tests.factories import make_opportunity
+
+    old = make_opportunity(actor=org.r1, name="久拖未决", now=timezone.now() - dt.timedelta(days=22))
+    fresh = make_opportunity(actor=org.r1, name="刚刚发现", now=timezone.now() - dt.timedelta(days=20))
+    c = Client(HTTP_ACCEPT_LANGUAGE="en")
+    c.force_login(org.r1)
+    html = c.get(reverse("opportunities:board")).content.decode()
+
+    def card(number: str) -> str:
+        start = html.index(f'data-number="{number}"')
+        return html[start:html.index("</li>", start)]
+
+    assert "High risk" in card(old.number)  # 22 days > 21 = 1.5 × 14
+    assert "High risk" not in card(fresh.number)  # 20 days

@@ -26,18 +26,24 @@ MIN_SAMPLES = DEFAULT_MIN_SAMPLES
 CACHE_SECONDS = 600
 
 
-def stage_average(playbook: Playbook, stage: str, now: dt.datetime) -> StageAverage:
-    """The stage's average duration in days over the rolling window (cached)."""
-    key = f"opphub:stage-average:{stage}:{now:%Y-%m-%d}"
+def _history_averages(now: dt.datetime) -> dict[str, tuple[dt.timedelta | None, int]]:
+    """{stage: (mean duration, rows)} over the rolling window: one GROUP BY, cached for the day."""
+    key = f"opphub:stage-averages:{now:%Y-%m-%d}"
     found = cache.get(key)
     if found is None:
-        row = StageHistory.objects.filter(
-            stage=stage, left_at__isnull=False, left_at__gte=now - dt.timedelta(days=WINDOW_DAYS),
-        ).aggregate(avg=Avg(ExpressionWrapper(F("left_at") - F("entered_at"), output_field=DurationField())),
-                    n=Count("id"))
-        found = (row["avg"], row["n"])
+        rows = (StageHistory.objects.filter(left_at__isnull=False,
+                                            left_at__gte=now - dt.timedelta(days=WINDOW_DAYS))
+                .order_by().values("stage")
+                .annotate(avg=Avg(ExpressionWrapper(F("left_at") - F("entered_at"), output_field=DurationField())),
+                          n=Count("id")))
+        found = {r["stage"]: (r["avg"], r["n"]) for r in rows}
         cache.set(key, found, CACHE_SECONDS)
-    avg, n = found
+    return found  # type: ignore[no-any-return]
+
+
+def stage_average(playbook: Playbook, stage: str, now: dt.datetime) -> StageAverage:
+    """The stage's average duration in days over the rolling window (the playbook default while thin)."""
+    avg, n = _history_averages(now).get(stage, (None, 0))
     if avg is None or n < MIN_SAMPLES:
         return StageAverage(days=Decimal(playbook.stage(stage).default_days), from_history=False, samples=n)
     return StageAverage(days=Decimal(avg.total_seconds()) / Decimal(86400), from_history=True, samples=n)

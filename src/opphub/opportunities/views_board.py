@@ -9,6 +9,9 @@ and receives only the columns fragment (``board_columns.html``), so counts and t
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Collection
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -20,11 +23,14 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET
 
+from opphub.methodology.playbook import Playbook
+from opphub.methodology.risk import duration_flag
 from opphub.people import access
 
 from .filters import OpportunityFilterForm
 from .models import Status
 from .playbooks import playbook_of
+from .risks import stage_average
 from .selectors import Card, Column, archive_range, board_columns, pipelines
 
 NUMBER_PLACEHOLDER = "__number__"
@@ -46,7 +52,7 @@ def board_view(request: HttpRequest) -> HttpResponse:
         if col.closed and form.date_range() is None and archive_from and archive_to:
             extra.update(period="custom", date_from=archive_from.isoformat(), date_to=archive_to.isoformat())
         col.list_url = f"{list_url}?{form.querystring(**extra)}"
-    cards_html(columns)
+    cards_html(columns, risky=risky_numbers(columns, playbook, now))
     context = {
         "form": form,
         "columns": columns,
@@ -83,18 +89,34 @@ CARD_HTML = (
 )
 
 
-def cards_html(columns: list[Column]) -> None:
+def risky_numbers(columns: list[Column], playbook: Playbook, now: dt.datetime) -> set[str]:
+    """Open cards in their stage longer than the playbook's factor × the stage's learned average
+    (spec M5; the card page shows all three X3 signals with their interventions)."""
+    risky: set[str] = set()
+    for col in columns:
+        if col.closed or not col.cards:
+            continue
+        average = stage_average(playbook, col.key, now)
+        for card in col.cards:
+            if duration_flag(playbook, col.key, max(now - card.stage_entered_at, dt.timedelta(0)), average):
+                risky.add(card.number)
+    return risky
+
+
+def cards_html(columns: list[Column], risky: Collection[str] = frozenset()) -> None:
     """Each column's cards as HTML (``col.cards_html``), their shared texts translated once."""
     last_followup, no_followup = escape(gettext("Last follow-up")), escape(gettext("No follow-up yet"))
+    badge = f'<span class="badge bad">{escape(gettext("High risk"))}</span> '
     for col in columns:
-        col.cards_html = mark_safe("".join(card_html(c, last_followup, no_followup) for c in col.cards))  # noqa: S308
+        col.cards_html = mark_safe("".join(  # noqa: S308 - every value is escaped in card_html
+            card_html(c, last_followup, no_followup, badge if c.number in risky else "") for c in col.cards))
 
 
-def card_html(card: Card, last_followup: str, no_followup: str) -> str:
+def card_html(card: Card, last_followup: str, no_followup: str, risk_badge: str = "") -> str:
     """One card: number, amount, name, customer, owner, days in stage (open) or won/lost, last follow-up."""
     status = escape(card.status)
     if card.status == Status.OPEN:
-        status_class, state = "", f"<span>{escape(card.days_label)}</span>"
+        status_class, state = "", f"<span>{risk_badge}{escape(card.days_label)}</span>"
     else:
         status_class, state = f" is-{status}", f'<span class="badge {status}">{escape(card.status_label)}</span>'
     day = card.last_followup_day
