@@ -53,6 +53,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from .business_days import WorkCalendar, add_working_days, is_working_day, working_days_between
+from .checks import require_aware as _aware
 from .playbook import Playbook, Stage
 
 __all__ = [
@@ -82,9 +83,6 @@ RESPONSE_TRIGGERS = {"update": "key_action", "review_submit": "confirmation", "f
 _UNITS = ("_working_days", "_hours", "_days")  # longest suffix first
 
 
-def _aware(name: str, value: datetime | None) -> None:
-    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
-        raise ValueError(f"{name} must be an aware datetime (got {value!r})")
 
 
 def _local(value: datetime, tz: tzinfo) -> datetime:

@@ -61,6 +61,7 @@ from functools import cache
 from types import MappingProxyType
 from typing import NamedTuple
 
+from .checks import require_aware as _aware
 from .playbook_types import Intervention, Playbook
 
 __all__ = [
@@ -124,9 +125,6 @@ def _median_us(values: Sequence[timedelta]) -> Decimal:
     return Decimal(ordered[mid - 1] + ordered[mid]) / 2
 
 
-def _aware(name: str, value: datetime) -> None:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name} must be an aware datetime (got {value!r})")
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-
-def _aware(name: str, value: datetime | None) -> None:
-    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
-        raise ValueError(f"{name} must be an aware datetime (got {value!r})")
+from .checks import require_aware as _aware
 
 
 @dataclass(frozen=True)
