@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from opphub.common.forms import call_service, safe_next
-from opphub.opportunities.card import money
+from opphub.common.money import money
 from opphub.people import access
 
 from .forms import ContactEditForm, ContactForm, CustomerEditForm, CustomerFilterForm, CustomerForm

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
@@ -22,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from opphub.audit.services import audit_history
+from opphub.common.money import money
 from opphub.customers.models import Contact, DecisionRole
 from opphub.followups.models import FollowUp
 from opphub.methodology.playbook import Playbook
@@ -37,15 +37,6 @@ TIMELINE_PAGE_SIZE = 50
 CHANGES_SHOWN = 10
 CHAIN_ORDER = (DecisionRole.DECISION_MAKER, DecisionRole.INFLUENCER, DecisionRole.USER, DecisionRole.OTHER)
 _REF = re.compile(r" \[#\d+\]")
-
-
-def money(amount: Decimal | None) -> str:
-    """¥ with thousands separators; cents only when there are any."""
-    if amount is None:
-        return ""
-    if amount == amount.to_integral_value():
-        return f"¥{amount:,.0f}"
-    return f"¥{amount:,.2f}"
 
 
 def opportunity_for_card(user: Any, number: str) -> Opportunity:

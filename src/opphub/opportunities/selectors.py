@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 
+from opphub.common.money import yuan
 from opphub.customers.models import Customer
 from opphub.methodology.playbook import Playbook
 from opphub.people import access
@@ -53,11 +54,6 @@ LIST_SORTS = {
     "-number": ("-number",),
 }
 DEFAULT_SORT = "-updated_at"
-
-
-def yuan(amount: Decimal | int | None) -> str:
-    """¥ with thousands separators, whole yuan (the board and list are overviews)."""
-    return f"¥{(amount or Decimal(0)):,.0f}"
 
 
 def stage_names(playbook: Playbook) -> dict[str, str]:

@@ -25,11 +25,11 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from opphub.common.errors import ServiceError
+from opphub.common.forms import safe_next
 from opphub.people import access
 
 from .messages import stage_name
@@ -68,11 +68,7 @@ def _errors_of(exc: Exception) -> tuple[int, list[str]]:
 
 
 def _back(request: HttpRequest, number: str) -> HttpResponseRedirect:
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        target = reverse("opportunities:card", kwargs={"number": number})
-    return HttpResponseRedirect(target)
+    return HttpResponseRedirect(safe_next(request, reverse("opportunities:card", kwargs={"number": number})))
 
 
 def _respond(request: HttpRequest, number: str, action: Any, success: Any) -> HttpResponse:
