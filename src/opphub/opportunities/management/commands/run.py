@@ -1,3 +1,6 @@
+import signal
+import subprocess
+import sys
 from typing import Any
 
 from django.core.management import call_command
@@ -12,6 +15,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
         parser.add_argument("--no-demo", action="store_true", help="do not load demo data when empty")
+        parser.add_argument("--no-worker", action="store_true",
+                            help="do not start the background worker (run `opphub run_huey` yourself)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
@@ -21,7 +26,19 @@ class Command(BaseCommand):
         else:
             self._print_demo_logins()
         self.stdout.write(self.style.SUCCESS(f"OppHub is at http://{options['addrport']}/"))
-        call_command("runserver", options["addrport"], use_reloader=False)
+        # The huey worker (notifications, periodic jobs) runs beside the web server and stops with it.
+        worker = None if options["no_worker"] else subprocess.Popen(
+            [sys.executable, "-m", "opphub.cli", "run_huey"])
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so `finally` stops the worker on SIGTERM too
+        try:
+            call_command("runserver", options["addrport"], use_reloader=False)
+        finally:
+            if worker is not None:
+                worker.terminate()
+                try:
+                    worker.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
 
     def _print_demo_logins(self) -> None:
         from opphub.demo.org import DEMO_PASSWORD, PEOPLE

@@ -1,0 +1,104 @@
+"""Queue notifications (``notification_enqueue``) and read them (``notification_mark_read``).
+
+The sending side (claim, send, retry, give up) is in ``sending.py``; the worker tasks in ``tasks.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import ROBOT_CHANNELS, Channel, Delivery, Preference
+from .selectors import robot_for
+
+log = logging.getLogger(__name__)
+OUTSIDE_CHANNELS = ("email", "wecom", "dingtalk", "feishu")
+
+
+def _default_channels(recipient: Any) -> tuple[str, ...]:
+    """The user's preferences; a robot channel only where the user's team (or a team above) has that robot."""
+    pref = Preference.objects.filter(user=recipient).first()
+    wanted = pref.channels() if pref else OUTSIDE_CHANNELS
+    return tuple(c for c in wanted if c not in ROBOT_CHANNELS or robot_for(recipient, c) is not None)
+
+
+def _schedule_send(pks: list[int]) -> None:
+    """After commit: hand the rows to the worker. If the queue is unreachable the rows stay queued and
+    the periodic re-drive sends them; nothing is lost."""
+    if not pks:
+        return
+
+    def _enqueue() -> None:
+        from .tasks import deliver
+
+        for pk in pks:
+            try:
+                deliver(pk)
+            except Exception:  # queue down: the re-drive job picks the row up
+                log.exception("could not queue delivery %s; the re-drive job will send it", pk)
+
+    transaction.on_commit(_enqueue)
+
+
+def notification_enqueue(*, recipient: Any, kind: str, key: str, subject: str, body: str, url: str = "",
+                         channels: tuple[str, ...] | None = None, mention_mobile: bool = False) -> list[Delivery]:
+    """Queue a message for `recipient` (a User) on each channel (default: the user's preferences;
+    'inapp' always). Idempotent: the same `key` (per recipient+channel) is queued once, ever. The sends
+    happen after commit, in the worker. Returns the Delivery rows (existing ones when already queued)."""
+    wanted = list(dict.fromkeys(["inapp", *(_default_channels(recipient) if channels is None else channels)]))
+    unknown = [c for c in wanted if c not in Channel.values]
+    if unknown:
+        raise ValueError(f"unknown notification channel(s): {unknown}")
+    now = timezone.now()
+    existing = {d.channel: d for d in Delivery.objects.filter(recipient=recipient, key=key, channel__in=wanted)}
+    rows: list[Delivery] = []
+    new_pks: list[int] = []
+    for channel in wanted:
+        if channel in existing:
+            rows.append(existing[channel])
+            continue
+        inapp = channel == Channel.INAPP
+        row = Delivery(recipient=recipient, channel=channel, kind=kind[:40], key=key, subject=subject[:200],
+                       body=body, url=url, mention_mobile=mention_mobile, created_at=now,
+                       state=Delivery.State.SENT if inapp else Delivery.State.QUEUED,
+                       sent_at=now if inapp else None, next_attempt_at=None if inapp else now)
+        try:
+            with transaction.atomic():  # a concurrent enqueue of the same key: keep theirs
+                row.save()
+        except IntegrityError:
+            rows.append(Delivery.objects.get(recipient=recipient, channel=channel, key=key))
+            continue
+        rows.append(row)
+        if not inapp:
+            new_pks.append(row.pk)
+    _schedule_send(new_pks)
+    return rows
+
+
+def notification_mark_read(*, user: Any, deliveries: Iterable[int] | None = None, now: datetime) -> int:
+    """Mark the user's in-app notifications read (all unread ones when ``deliveries`` is None)."""
+    qs = Delivery.objects.filter(recipient=user, channel=Channel.INAPP, read_at__isnull=True)
+    if deliveries is not None:
+        qs = qs.filter(pk__in=list(deliveries))
+    return qs.update(read_at=now)
+
+
+def preference_set(*, user: Any, channels: Iterable[str]) -> Preference:
+    chosen = set(channels)
+    pref, _created = Preference.objects.update_or_create(
+        user=user, defaults={c: c in chosen for c in OUTSIDE_CHANNELS})
+    return pref
+
+
+def delivery_retry(*, deliveries: Iterable[int], now: datetime) -> int:
+    """An administrator sends failed or given-up deliveries again (attempts start over)."""
+    pks = list(deliveries)
+    count = Delivery.objects.filter(pk__in=pks, state__in=[Delivery.State.FAILED, Delivery.State.DEAD]).update(
+        state=Delivery.State.QUEUED, attempts=0, next_attempt_at=now, claim="", lease_until=None)
+    _schedule_send(pks)
+    return count
