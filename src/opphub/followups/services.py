@@ -49,4 +49,7 @@ def followup_log(*, actor: Any, opportunity: Opportunity, data: Mapping[str, Any
     ).update(last_followup_at=followup.occurred_at)
     if opportunity.last_followup_at is None or opportunity.last_followup_at < followup.occurred_at:
         opportunity.last_followup_at = followup.occurred_at
+    from opphub.alerts.services import alerts_followup_logged  # the open touch/zombie alerts end now
+
+    alerts_followup_logged(opportunity=opportunity, occurred_at=followup.occurred_at, now=now)
     return followup

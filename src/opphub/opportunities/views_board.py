@@ -52,7 +52,7 @@ def board_view(request: HttpRequest) -> HttpResponse:
         if col.closed and form.date_range() is None and archive_from and archive_to:
             extra.update(period="custom", date_from=archive_from.isoformat(), date_to=archive_to.isoformat())
         col.list_url = f"{list_url}?{form.querystring(**extra)}"
-    cards_html(columns, risky=risky_numbers(columns, playbook, now))
+    cards_html(columns, risky=risky_numbers(columns, playbook, now), flags=scan_flags(columns))
     context = {
         "form": form,
         "columns": columns,
@@ -103,13 +103,38 @@ def risky_numbers(columns: list[Column], playbook: Playbook, now: dt.datetime) -
     return risky
 
 
-def cards_html(columns: list[Column], risky: Collection[str] = frozenset()) -> None:
+def scan_flags(columns: list[Column]) -> dict[int, set[str]]:
+    """X3 flags the periodic scan stored (slow response, internal discussion) for the open cards shown:
+    one query for the whole board (opphub.alerts)."""
+    from opphub.alerts.models import Alert, AlertKind
+
+    ids = [c.id for col in columns if not col.closed for c in col.cards]
+    found: dict[int, set[str]] = {}
+    if not ids:
+        return found
+    rows = Alert.objects.filter(opportunity_id__in=ids, resolved_at__isnull=True,
+                                kind__in=[AlertKind.SLOW_RESPONSE, AlertKind.INTERNAL_DISCUSSION])
+    for opp_id, kind in rows.values_list("opportunity_id", "kind"):
+        found.setdefault(opp_id, set()).add(kind)
+    return found
+
+
+def cards_html(columns: list[Column], risky: Collection[str] = frozenset(),
+               flags: dict[int, set[str]] | None = None) -> None:
     """Each column's cards as HTML (``col.cards_html``), their shared texts translated once."""
     last_followup, no_followup = escape(gettext("Last follow-up")), escape(gettext("No follow-up yet"))
     badge = f'<span class="badge bad">{escape(gettext("High risk"))}</span> '
+    flag_badges = {code: f'<span class="badge warn">{escape(gettext(text))}</span> ' for code, text in
+                   (("slow_response", "Slow customer response"), ("internal_discussion", "Discussing internally"))}
+    flags = flags or {}
+
+    def badges(c: Card) -> str:
+        out = badge if c.number in risky else ""
+        return out + "".join(flag_badges[k] for k in sorted(flags.get(c.id, ())) if k in flag_badges)
+
     for col in columns:
         col.cards_html = mark_safe("".join(  # noqa: S308 - every value is escaped in card_html
-            card_html(c, last_followup, no_followup, badge if c.number in risky else "") for c in col.cards))
+            card_html(c, last_followup, no_followup, badges(c)) for c in col.cards))
 
 
 def card_html(card: Card, last_followup: str, no_followup: str, risk_badge: str = "") -> str:

@@ -1,0 +1,191 @@
+"""Escalation (M3), the manager's intervention task (P6), penalty reversal, the follow-up hook, the
+calendar token. Notifications go through the outbox (``opphub.notifications``) after commit, each with
+an idempotency key, so a rerun of the scan never sends twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opphub.audit.services import audit_record, audit_snapshot
+from opphub.common.errors import NotAllowed
+from opphub.methodology.business_days import WorkCalendar
+from opphub.methodology.playbook import Playbook
+from opphub.people import access
+from opphub.people.models import Role, Team, User
+
+from . import thresholds
+from .models import Alert, AlertKind, CalendarToken, PenaltyEntry, new_token
+
+ESCALATION_CHANNELS = ("email", "wecom")  # M3: "alert the manager by WeCom and email" (plus in-app, always)
+
+
+def escalation_grace(playbook: Playbook) -> dt.timedelta:
+    """M3: how long after a to-do fell due the owner's manager is alerted (playbook ``rules``)."""
+    return dt.timedelta(hours=playbook.rules.escalation_grace_hours)
+
+
+def _team_chain() -> dict[int, tuple[int | None, int | None]]:
+    rows = Team.objects.values_list("id", "parent_id", "manager_id")
+    return {tid: (parent, manager) for tid, parent, manager in rows}
+
+
+def managers_of(user_ids: set[int]) -> dict[int, int | None]:
+    """The manager who hears about each user's slips: their team's manager, else the nearest manager up
+    the parent chain (a manager's own slips go to the manager above). None: nobody (admins are told)."""
+    chain = _team_chain()
+    out: dict[int, int | None] = {}
+    for uid, team_id in User.objects.filter(pk__in=user_ids).values_list("pk", "team_id"):
+        found, seen = None, set()
+        tid = team_id
+        while tid is not None and tid not in seen:
+            seen.add(tid)
+            parent, manager = chain.get(tid, (None, None))
+            if manager is not None and manager != uid:
+                found = manager
+                break
+            tid = parent
+        out[uid] = found
+    return out
+
+
+def _admins() -> list[User]:
+    return list(User.objects.filter(is_active=True).filter(role=Role.ADMIN) | User.objects.filter(
+        is_active=True, is_superuser=True))
+
+
+def _enqueue(**kwargs: Any) -> None:
+    from opphub.notifications.services import notification_enqueue
+
+    notification_enqueue(**kwargs)
+
+
+def _route(alerts: list[tuple[int, int]], now: dt.datetime) -> dict[int | None, list[int]]:
+    """{manager id (None: nobody): [alert ids]} for (alert id, owner id) pairs; marks them escalated."""
+    managers = managers_of({owner for _pk, owner in alerts})
+    by_manager: dict[int | None, list[int]] = defaultdict(list)
+    for pk, owner in alerts:
+        by_manager[managers.get(owner)].append(pk)
+    for manager, pks in by_manager.items():
+        for i in range(0, len(pks), 2000):
+            Alert.objects.filter(pk__in=pks[i:i + 2000]).update(escalated_at=now, escalated_to_id=manager)
+    return by_manager
+
+
+def _notify(by_manager: dict[int | None, list[int]], prefix: str) -> None:
+    """After commit: one notification per alert and recipient (key ``<prefix>:<alert id>``)."""
+    ids = [pk for pks in by_manager.values() for pk in pks]
+    if not ids:
+        return
+
+    def send() -> None:
+        rows = {a.pk: a for a in Alert.objects.filter(pk__in=ids).select_related("opportunity", "owner")}
+        users = {u.pk: u for u in User.objects.filter(pk__in=[m for m in by_manager if m is not None])}
+        admins = _admins()
+        for manager, pks in by_manager.items():
+            for pk in pks:
+                alert = rows.get(pk)
+                if alert is None:
+                    continue
+                subject, body = _message(alert, prefix)
+                url = reverse("opportunities:card", kwargs={"number": alert.opportunity.number})
+                if manager is not None and manager in users:
+                    _enqueue(recipient=users[manager], kind=prefix, key=f"{prefix}:{alert.pk}", subject=subject,
+                             body=body, url=url, channels=ESCALATION_CHANNELS, mention_mobile=True)
+                else:  # nobody to escalate to: the administrators are told, and the others still go out
+                    note = _("%(owner)s has no manager to escalate to.") % {"owner": alert.owner}
+                    for admin in admins:
+                        _enqueue(recipient=admin, kind=f"{prefix}_unrouted",
+                                 key=f"{prefix}:{alert.pk}:admin:{admin.pk}", subject=subject,
+                                 body=f"{body}\n{note}", url=url)
+
+    transaction.on_commit(send)
+
+
+def _message(alert: Alert, prefix: str) -> tuple[str, str]:
+    opp = alert.opportunity
+    values = {"number": opp.number, "name": opp.name, "owner": alert.owner}
+    if prefix == "intervention":
+        return (_("Step in: %(number)s has had no follow-up for more than a week") % values,
+                _("%(owner)s has logged no follow-up on %(number)s %(name)s for more than the playbook's "
+                  "intervention days. Please step in.") % values)
+    due = timezone.localtime(alert.due_at).strftime("%Y-%m-%d %H:%M") if alert.due_at else ""
+    return (_("Overdue: %(number)s needed a customer touch") % values,
+            _("%(owner)s's touch on %(number)s %(name)s was due %(due)s and is still missing.")
+            % {**values, "due": due})
+
+
+def alerts_escalate(*, books: dict[int, Playbook], now: dt.datetime, calendar: WorkCalendar) -> int:
+    """M3: overdue touches past the grace period go to the owner's manager (email + WeCom), once."""
+    pending: list[tuple[int, int]] = []
+    for version_id, book in books.items():
+        at = now - escalation_grace(book)
+        for stage in book.stages:
+            cad = stage.cadence
+            if stage.closed or cad is None:
+                continue
+            threshold = thresholds.touch_threshold(cad, at, calendar)
+            pending += list(Alert.objects.filter(
+                kind=AlertKind.OVERDUE_TOUCH, resolved_at__isnull=True, escalated_at__isnull=True,
+                opportunity__playbook_version_id=version_id, opportunity__stage=stage.key, basis_at__lt=threshold,
+            ).values_list("pk", "owner_id"))
+    by_manager = _route(pending, now)
+    _notify(by_manager, "escalation")
+    return len(pending)
+
+
+def interventions_notify(*, now: dt.datetime) -> int:
+    """P6: a streak past the intervention days is a task for the manager: routed and notified once."""
+    pending = list(Alert.objects.filter(kind=AlertKind.INTERVENTION, resolved_at__isnull=True,
+                                        escalated_at__isnull=True).values_list("pk", "owner_id"))
+    _notify(_route(pending, now), "intervention")
+    return len(pending)
+
+
+def alerts_followup_logged(*, opportunity: Any, occurred_at: dt.datetime, now: dt.datetime) -> int:
+    """A logged follow-up ends the touch and zombie episodes counted from before it (the next scan
+    opens a new one if the cadence is still not met)."""
+    return Alert.objects.filter(
+        opportunity=opportunity, resolved_at__isnull=True, basis_at__lt=occurred_at,
+        kind__in=[AlertKind.OVERDUE_TOUCH, AlertKind.ZOMBIE, AlertKind.INTERVENTION],
+    ).update(resolved_at=now)
+
+
+PENALTY_AUDIT_FIELDS = ("points", "reversed_by", "reversed_at", "reversal_note")
+
+
+@transaction.atomic
+def penalty_reverse(*, actor: Any, entry: PenaltyEntry, note: str, now: dt.datetime) -> PenaltyEntry:
+    """P6: the manager (of the rep's teams), a director or an admin takes a penalty back, with a note."""
+    if not access.can_reverse_penalty(actor, entry):
+        raise NotAllowed(_("You cannot reverse this penalty."))
+    note = note.strip()
+    if not note:
+        raise ValidationError({"note": _("Say why the penalty is reversed.")})
+    entry = PenaltyEntry.objects.select_for_update().get(pk=entry.pk)
+    if entry.reversed_at is not None:
+        raise ValidationError(_("This penalty was already reversed."))
+    before = audit_snapshot(entry, PENALTY_AUDIT_FIELDS)
+    entry.reversed_by, entry.reversed_at, entry.reversal_note = actor, now, note[:300]
+    entry.save(update_fields=["reversed_by", "reversed_at", "reversal_note"])
+    audit_record(actor=actor, instance=entry, before=before, after=audit_snapshot(entry, PENALTY_AUDIT_FIELDS), now=now)
+    return entry
+
+
+def calendar_token_of(*, user: Any) -> CalendarToken:
+    token, _created = CalendarToken.objects.get_or_create(user=user)
+    return token
+
+
+def calendar_token_regenerate(*, user: Any) -> CalendarToken:
+    token = calendar_token_of(user=user)
+    token.token = new_token()
+    token.save(update_fields=["token", "created_at"])
+    return token

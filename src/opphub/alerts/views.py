@@ -1,0 +1,105 @@
+"""Team health (P4, M3, P6), the weekly review with its Excel export (P4, M5, X3, X4), the calendar feed."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from opphub.common.errors import NotAllowed
+from opphub.people import access
+
+from . import ics
+from .models import CalendarToken
+from .selectors import review_rows, team_health
+from .services import calendar_token_of, calendar_token_regenerate, penalty_reverse
+
+
+def _team_pages_only(request: HttpRequest) -> None:
+    if not access.can_see_team_pages(request.user):
+        raise Http404
+
+
+@login_required
+@require_GET
+def team_health_view(request: HttpRequest) -> HttpResponse:
+    _team_pages_only(request)
+    now = timezone.localtime()
+    return render(request, "alerts/team_health.html", {"health": team_health(user=request.user, now=now), "now": now})
+
+
+@login_required
+@require_POST
+def penalty_reverse_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _team_pages_only(request)
+    entry = get_object_or_404(access.visible_penalties(request.user), pk=pk)
+    try:
+        penalty_reverse(actor=request.user, entry=entry, note=request.POST.get("note", ""), now=timezone.now())
+        messages.success(request, _("The penalty was reversed."))
+    except NotAllowed as exc:
+        messages.error(request, str(exc.message))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("alerts:team_health")
+
+
+@login_required
+@require_GET
+def review_view(request: HttpRequest) -> HttpResponse:
+    _team_pages_only(request)
+    return render(request, "alerts/review.html", {"rows": review_rows(user=request.user)})
+
+
+REVIEW_HEADERS = (
+    lambda: _("Number"), lambda: _("Opportunity"), lambda: _("Customer"), lambda: _("Owner"), lambda: _("Stage"),
+    lambda: _("Amount (CNY)"), lambda: _("Risk flags"), lambda: _("Recommended interventions"),
+)
+
+
+@login_required
+@require_GET
+def review_export_view(request: HttpRequest) -> HttpResponse:
+    _team_pages_only(request)
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("High-risk review")[:31]
+    ws.append([h() for h in REVIEW_HEADERS])
+    for row in review_rows(user=request.user):
+        o = row.opportunity
+        ws.append([o.number, o.name, o.customer.name, str(o.owner), row.stage_name, float(o.amount),
+                   "、".join(row.flag_labels), "\n".join(row.interventions)])
+    buffer = BytesIO()
+    wb.save(buffer)
+    response = HttpResponse(buffer.getvalue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="review-{timezone.localdate():%Y%m%d}.xlsx"'
+    return response
+
+
+@login_required
+def calendar_settings_view(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        calendar_token_regenerate(user=request.user)
+        messages.success(request, _("A new calendar link was made; the old one no longer works."))
+        return redirect("alerts:calendar")
+    token = calendar_token_of(user=request.user)
+    url = request.build_absolute_uri(f"/calendar/{token.token}.ics")
+    return render(request, "alerts/calendar.html", {"feed_url": url})
+
+
+@require_GET
+def calendar_feed_view(request: HttpRequest, token: str) -> HttpResponse:
+    found = CalendarToken.objects.select_related("user").filter(token=token, user__is_active=True).first()
+    if found is None:
+        raise Http404
+    body = ics.feed(user=found.user, now=timezone.localtime(), base_url=request.build_absolute_uri("/").rstrip("/"))
+    return HttpResponse(body, content_type="text/calendar; charset=utf-8")
