@@ -56,6 +56,12 @@ def _empty_cache():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Uploaded documents go to the test's own directory."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

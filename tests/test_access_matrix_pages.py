@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from opphub.opportunities.services import opportunity_assign
 from tests.factories import NOW, ContactFactory, make_opportunity
+from tests.stagework import PDF, fulfil
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,7 @@ CUSTOMER_EDITS = {"r1", "m1", "director", "admin"}
 
 @pytest.fixture
 def record(org):
-    opp = make_opportunity(actor=org.r1, now=NOW)
+    opp = fulfil(make_opportunity(actor=org.r1, now=NOW))
     opportunity_assign(actor=org.r1, opportunity=opp, user=org.presales, now=NOW)
     opportunity_assign(actor=org.r1, opportunity=opp, user=org.finance, now=NOW)
     contact = ContactFactory(customer=opp.customer)
@@ -35,6 +36,10 @@ def _client(user) -> Client:  # type: ignore[no-untyped-def]
     c = Client(HTTP_ACCEPT_LANGUAGE="en")
     c.force_login(user)
     return c
+
+
+def _expect_post(allowed: bool, visible: bool) -> int:
+    return 302 if allowed else (403 if visible else 404)
 
 
 def _expect(allowed: bool, visible: bool) -> int:
@@ -52,6 +57,7 @@ def test_pages(org, record, who):
         reverse("opportunities:list"): 200,
         reverse("customers:list"): 200,
         reverse("opportunities:card", kwargs=n): 200 if visible else 404,
+        reverse("gates:stage", kwargs=n): 200 if visible else 404,
         reverse("customers:detail", kwargs={"pk": opp.customer_id}): 200 if visible else 404,
     }
     for url, expected in checks.items():
@@ -83,6 +89,12 @@ def test_posts(org, record, who):
     assert move.status_code == _expect(who in EDITS, visible), (who, "move")
     if who in EDITS:  # move it back so the next role starts from the same place
         c.post(reverse("opportunities:move", kwargs=n), {"to_stage": "discovery"}, HTTP_ACCEPT="application/json")
+    # stage work: an upload by whoever works on the stage (editors and the assigned presales engineer)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = c.post(reverse("gates:upload", kwargs=n), {"doc_type": "proposal",
+                                                        "file": SimpleUploadedFile("p.pdf", PDF)})
+    assert upload.status_code == _expect_post(who in EDITS | {"presales"}, visible), (who, "upload")
     create = c.get(reverse("opportunities:create"))
     assert create.status_code in ((200,) if who in {"r1", "r2", "r3", "m1", "m2", "director", "admin"}
                                   else (403,)), (who, "create form")

@@ -14,6 +14,7 @@ from opphub.followups.services import followup_log
 from opphub.opportunities.services import opportunity_assign
 from tests.api.clients import session_client, token_client
 from tests.factories import ContactFactory, CustomerFactory, make_opportunity
+from tests.stagework import fulfil
 
 pytestmark = pytest.mark.django_db
 JSON = "application/json"
@@ -39,7 +40,7 @@ def test_users_cover_every_role(org):
 @pytest.fixture
 def world(org):  # type: ignore[no-untyped-def]
     now = timezone.now()
-    opps = {name: make_opportunity(actor=getattr(org, name), now=now) for name in sorted(ALL)}
+    opps = {name: fulfil(make_opportunity(actor=getattr(org, name), now=now)) for name in sorted(ALL)}
     opportunity_assign(actor=org.r1, opportunity=opps["r1"], user=org.presales, now=now)
     opportunity_assign(actor=org.r1, opportunity=opps["r1"], user=org.finance, now=now)
     opportunity_assign(actor=org.r2, opportunity=opps["r2"], user=org.cs, now=now)

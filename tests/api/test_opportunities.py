@@ -16,6 +16,7 @@ from opphub.opportunities.models import Opportunity, StageHistory
 from opphub.opportunities.services import opportunity_assign
 from tests.api.clients import session_client, token_client
 from tests.factories import CustomerFactory, ProductFactory, make_opportunity
+from tests.stagework import fulfil
 
 pytestmark = pytest.mark.django_db
 JSON = "application/json"
@@ -98,13 +99,14 @@ def test_missing_name_and_unknown_customer(org):
 
 def test_move_one_stage_and_history(org):
     """spec: S1→S2→S3 — each move is recorded with who, when and the note."""
-    opp = make_opportunity(actor=org.r1)
+    opp = fulfil(make_opportunity(actor=org.r1))
     client = session_client(org.r1)
     r = client.post(url(opp, "/move"), {"to_stage": "confirmation", "version": 1, "note": "初篩已批"},
                     content_type=JSON)
     assert r.status_code == 200, r.content
     assert r.json()["stage"] == "confirmation" and r.json()["stage_name"] == "Requirement confirmation"
     assert r.json()["version"] == 2
+    fulfil(opp)
     assert client.post(url(opp, "/move"), {"to_stage": "solution"}, content_type=JSON).status_code == 200
     history = client.get(url(opp, "/stage-history")).json()
     assert [h["stage"] for h in history] == ["discovery", "confirmation", "solution"]
@@ -165,7 +167,9 @@ def test_close_won_and_lost(org):
     r = client.post(url(opp, "/close"), {"outcome": "won"}, content_type=JSON)
     assert r.status_code == 409 and r.json()["code"] == "move_refused"
     for stage in ("confirmation", "solution", "closing"):
+        fulfil(opp)
         assert client.post(url(opp, "/move"), {"to_stage": stage}, content_type=JSON).status_code == 200
+    fulfil(opp)
     r = client.post(url(opp, "/close"), {"outcome": "won", "note": "合同已盖章"}, content_type=JSON)
     assert r.status_code == 200
     assert r.json()["status"] == "won" and r.json()["stage"] == "archive" and r.json()["closed_at"]
@@ -179,7 +183,7 @@ def test_close_won_and_lost(org):
 
 def test_list_filters_and_pagination(org):
     """Integrations page through and filter: stage, status, owner, team, q, updated_since."""
-    east = [make_opportunity(actor=org.r1, name=f"东区项目{i}") for i in range(3)]
+    east = [fulfil(make_opportunity(actor=org.r1, name=f"东区项目{i}")) for i in range(3)]
     east2 = make_opportunity(actor=org.r3, customer=CustomerFactory(owner=org.r3, name="杭州青禾物流"))
     session_client(org.r1).post(url(east[0], "/move"), {"to_stage": "confirmation"}, content_type=JSON)
     client = session_client(org.director)

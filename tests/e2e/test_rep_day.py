@@ -114,6 +114,7 @@ def _more_pipeline(org):
 
     from opphub.opportunities.services import opportunity_move_stage
     from tests.factories import make_opportunity
+    from tests.stagework import fulfil
 
     now = timezone.now()
     plan = [("WMS 仓储管理系统", "1250000", 1), ("设备物联网平台", "460000", 2), ("ERP 财务模块", "2300000", 3),
@@ -121,7 +122,7 @@ def _more_pipeline(org):
     for name, amount, steps in plan:
         opp = make_opportunity(actor=org.r1, now=now, name=name, amount=Decimal(amount))
         for stage in ("confirmation", "solution", "closing")[:steps]:
-            opportunity_move_stage(actor=org.r1, opportunity=opp, to_stage=stage, now=now)
+            opportunity_move_stage(actor=org.r1, opportunity=fulfil(opp), to_stage=stage, now=now)
 
 
 def test_board_on_a_phone(org, live_server, new_page):

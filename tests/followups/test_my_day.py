@@ -21,6 +21,7 @@ from opphub.followups.selectors import UPCOMING_LIMIT, my_day
 from opphub.followups.services import followup_log
 from opphub.opportunities.services import opportunity_move_stage
 from tests.factories import make_opportunity
+from tests.stagework import fulfil
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
@@ -36,7 +37,7 @@ def _english():  # type: ignore[no-untyped-def]
 
 def in_confirmation(actor, *, entered, **data):  # type: ignore[no-untyped-def]
     opp = make_opportunity(actor=actor, now=entered - DAY, **data)
-    opportunity_move_stage(actor=actor, opportunity=opp, to_stage="confirmation", now=entered)
+    opportunity_move_stage(actor=actor, opportunity=fulfil(opp), to_stage="confirmation", now=entered)
     return opp
 
 
@@ -110,7 +111,7 @@ def test_logging_a_follow_up_removes_it_from_overdue(org):
 def test_two_touches_a_week_in_solution(org):
     """spec: C3 — 2 touches a week: one touch in the window is not enough; the rule says how many."""
     opp = in_confirmation(org.r1, entered=WED - 20 * DAY)
-    opportunity_move_stage(actor=org.r1, opportunity=opp, to_stage="solution", now=WED - 10 * DAY)
+    opportunity_move_stage(actor=org.r1, opportunity=fulfil(opp), to_stage="solution", now=WED - 10 * DAY)
     touch(org.r1, opp, WED - 2 * DAY, kind="meeting")
     day = my_day(user=org.r1, now=WED)
     assert numbers(day.overdue) == [opp.number]

@@ -16,6 +16,7 @@ from django.utils import timezone
 from opphub.followups.services import followup_log
 from opphub.opportunities.services import opportunity_close, opportunity_move_stage
 from tests.factories import CustomerFactory, ProductFactory, make_opportunity
+from tests.stagework import fulfil
 
 pytestmark = pytest.mark.django_db
 BOARD = reverse("opportunities:board")
@@ -29,6 +30,7 @@ def client_for(user, lang="en"):  # type: ignore[no-untyped-def]
 
 def move(opp, actor, *stages):  # type: ignore[no-untyped-def]
     for stage in stages:
+        fulfil(opp)
         opportunity_move_stage(actor=actor, opportunity=opp, to_stage=stage, now=timezone.now())
     return opp
 
@@ -47,7 +49,7 @@ def pipeline(org):  # type: ignore[no-untyped-def]
     d = make_opportunity(actor=org.r2, name="r2 发现", amount=Decimal("400000"), industry="retail")
     won = move(make_opportunity(actor=org.r2, name="r2 赢单", amount=Decimal("1000000")), org.r2,
                "confirmation", "solution", "closing")
-    opportunity_close(actor=org.r2, opportunity=won, outcome="won", now=timezone.now())
+    opportunity_close(actor=org.r2, opportunity=fulfil(won), outcome="won", now=timezone.now())
     lost = make_opportunity(actor=org.r1, name="r1 丢单", amount=Decimal("50000"))
     opportunity_close(actor=org.r1, opportunity=lost, outcome="lost", now=timezone.now())
     return {"a": a, "b": b, "c": c, "d": d, "won": won, "lost": lost}

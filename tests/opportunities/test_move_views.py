@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from opphub.opportunities.models import Opportunity, StageHistory
 from tests.factories import make_opportunity
+from tests.stagework import fulfil
 
 pytestmark = pytest.mark.django_db
 JSON = {"HTTP_ACCEPT": "application/json"}
@@ -30,7 +31,7 @@ def close_url(opp):  # type: ignore[no-untyped-def]
 
 def test_move_to_next_stage_writes_history(org):
     """spec: S2 — discovery → confirmation is allowed; the stage history records who and when."""
-    opp = make_opportunity(actor=org.r1)
+    opp = fulfil(make_opportunity(actor=org.r1))
     r = client_for(org.r1).post(move_url(opp), {"to_stage": "confirmation", "version": opp.version,
                                                 "note": "初篩已批"}, **JSON)
     assert r.status_code == 200
@@ -46,7 +47,7 @@ def test_move_to_next_stage_writes_history(org):
 
 def test_manager_moves_a_team_members_opportunity(org):
     """spec: P4 — the manager of the team (and the teams below) may move its opportunities."""
-    opp = make_opportunity(actor=org.r3)
+    opp = fulfil(make_opportunity(actor=org.r3))
     r = client_for(org.m1).post(move_url(opp), {"to_stage": "confirmation"}, **JSON)
     assert r.status_code == 200
     assert Opportunity.objects.get(pk=opp.pk).stage == "confirmation"
@@ -54,7 +55,7 @@ def test_manager_moves_a_team_members_opportunity(org):
 
 def test_skipping_a_stage_is_refused_with_the_reason_json(org):
     """spec: S1-S4, M2 — stages cannot be skipped; the refusal names the stage to go to first."""
-    opp = make_opportunity(actor=org.r1)
+    opp = fulfil(make_opportunity(actor=org.r1))
     r = client_for(org.r1).post(move_url(opp), {"to_stage": "solution", "version": opp.version}, **JSON)
     assert r.status_code == 409
     assert r.json() == {"ok": False,
@@ -65,7 +66,7 @@ def test_skipping_a_stage_is_refused_with_the_reason_json(org):
 
 def test_skipping_a_stage_by_form_post_shows_the_message(org):
     """spec: M2 — without JavaScript the refusal is shown as a message on the page we came from."""
-    opp = make_opportunity(actor=org.r1)
+    opp = fulfil(make_opportunity(actor=org.r1))
     board = reverse("opportunities:board")
     r = client_for(org.r1).post(move_url(opp), {"to_stage": "solution", "next": board}, follow=True)
     assert r.redirect_chain == [(board, 302)]
@@ -73,7 +74,7 @@ def test_skipping_a_stage_by_form_post_shows_the_message(org):
 
 
 def test_form_post_success_redirects_with_a_message(org):
-    opp = make_opportunity(actor=org.r1)
+    opp = fulfil(make_opportunity(actor=org.r1))
     board = reverse("opportunities:board")
     r = client_for(org.r1).post(move_url(opp), {"to_stage": "confirmation", "next": board}, follow=True)
     assert r.status_code == 200
@@ -82,7 +83,7 @@ def test_form_post_success_redirects_with_a_message(org):
 
 def test_unsafe_next_falls_back_to_the_card(org):
     """A plain post returns to the card page unless ``next`` is a local URL (no open redirect)."""
-    opp = make_opportunity(actor=org.r1)
+    opp = fulfil(make_opportunity(actor=org.r1))
     r = client_for(org.r1).post(move_url(opp), {"to_stage": "confirmation", "next": "https://evil.example/x"})
     assert r.status_code == 302
     assert r["Location"] == reverse("opportunities:card", kwargs={"number": opp.number})
@@ -90,7 +91,7 @@ def test_unsafe_next_falls_back_to_the_card(org):
 
 def test_stale_version_is_refused(org):
     """Optimistic locking: a board rendered before someone else's change cannot overwrite it."""
-    opp = make_opportunity(actor=org.r1)
+    opp = fulfil(make_opportunity(actor=org.r1))
     stale = opp.version
     c = client_for(org.r1)
     assert c.post(move_url(opp), {"to_stage": "confirmation", "version": stale}, **JSON).status_code == 200
@@ -101,7 +102,7 @@ def test_stale_version_is_refused(org):
 
 
 def test_bad_input_is_a_400(org):
-    opp = make_opportunity(actor=org.r1)
+    opp = fulfil(make_opportunity(actor=org.r1))
     c = client_for(org.r1)
     r = c.post(move_url(opp), {"to_stage": "confirmation", "version": "abc"}, **JSON)
     assert r.status_code == 400 and r.json()["ok"] is False
@@ -112,7 +113,7 @@ def test_bad_input_is_a_400(org):
 @pytest.mark.parametrize("url_of", [move_url, close_url])
 def test_another_rep_gets_404(org, url_of):
     """spec: P1 — r2 (west) cannot see r1's opportunity: 404 for JSON and for a form post, nothing changes."""
-    opp = make_opportunity(actor=org.r1)
+    opp = fulfil(make_opportunity(actor=org.r1))
     c = client_for(org.r2)
     data = {"to_stage": "confirmation", "outcome": "lost"}
     assert c.post(url_of(opp), data, **JSON).status_code == 404
@@ -128,7 +129,7 @@ def test_supporter_who_sees_it_may_not_move_it(org):
 
     from opphub.opportunities.services import opportunity_assign
 
-    opp = make_opportunity(actor=org.r1)
+    opp = fulfil(make_opportunity(actor=org.r1))
     opportunity_assign(actor=org.r1, opportunity=opp, user=org.presales, now=timezone.now())
     r = client_for(org.presales).post(move_url(opp), {"to_stage": "confirmation"}, **JSON)
     assert r.status_code == 403
@@ -138,7 +139,7 @@ def test_supporter_who_sees_it_may_not_move_it(org):
 def test_close_lost_from_any_stage_and_won_only_from_closing(org):
     """spec: S4, S5 — lost from any open stage; won only from Closing; both end in the archive."""
     c = client_for(org.r1)
-    early = make_opportunity(actor=org.r1)
+    early = fulfil(make_opportunity(actor=org.r1))
     r = c.post(close_url(early), {"outcome": "won", "version": early.version}, **JSON)
     assert r.status_code == 409
     assert r.json()["errors"] == ["An opportunity is won in Closing: move it there first."]
@@ -150,20 +151,20 @@ def test_close_lost_from_any_stage_and_won_only_from_closing(org):
 
 
 def test_close_bad_outcome(org):
-    opp = make_opportunity(actor=org.r1)
+    opp = fulfil(make_opportunity(actor=org.r1))
     r = client_for(org.r1).post(close_url(opp), {"outcome": "maybe"}, **JSON)
     assert r.status_code == 409
     assert r.json()["errors"] == ["The outcome must be won or lost."]
 
 
 def test_htmx_header_gets_json_too(org):
-    opp = make_opportunity(actor=org.r1)
+    opp = fulfil(make_opportunity(actor=org.r1))
     r = client_for(org.r1).post(move_url(opp), {"to_stage": "confirmation"}, HTTP_HX_REQUEST="true")
     assert r.status_code == 200 and r.json()["ok"] is True
 
 
 def test_get_and_anonymous_are_refused(org):
-    opp = make_opportunity(actor=org.r1)
+    opp = fulfil(make_opportunity(actor=org.r1))
     assert client_for(org.r1).get(move_url(opp)).status_code == 405
     r = Client().post(move_url(opp), {"to_stage": "confirmation"})
     assert r.status_code == 302 and reverse("login") in r["Location"]
@@ -171,7 +172,7 @@ def test_get_and_anonymous_are_refused(org):
 
 def test_csrf_is_required(org):
     """The board's script sends the token from <meta name="csrf-token">; without it the post is refused."""
-    opp = make_opportunity(actor=org.r1)
+    opp = fulfil(make_opportunity(actor=org.r1))
     c = Client(enforce_csrf_checks=True)
     c.force_login(org.r1)
     assert c.post(move_url(opp), {"to_stage": "confirmation"}, **JSON).status_code == 403

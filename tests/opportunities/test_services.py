@@ -21,6 +21,7 @@ from opphub.opportunities.services import (
 )
 from opphub.people.models import Region
 from tests.factories import NOW, CustomerFactory, ProductFactory, make_opportunity
+from tests.stagework import fulfil
 
 pytestmark = pytest.mark.django_db
 
@@ -129,11 +130,11 @@ def test_only_owner_managers_and_directors_edit(org):
 
 def test_move_records_stage_history_with_durations(org):
     """spec: S1→S2→S3 moves write stage history (entered, left, duration); skipping is refused."""
-    opp = make_opportunity(actor=org.r1, now=NOW)
+    opp = fulfil(make_opportunity(actor=org.r1, now=NOW))
     t1, t2 = NOW + dt.timedelta(days=5), NOW + dt.timedelta(days=12)
-    opportunity_move_stage(actor=org.r1, opportunity=opp, to_stage="confirmation", now=t1,
+    opportunity_move_stage(actor=org.r1, opportunity=fulfil(opp), to_stage="confirmation", now=t1,
                            expected_version=opp.version)
-    opportunity_move_stage(actor=org.r1, opportunity=opp, to_stage="solution", now=t2)
+    opportunity_move_stage(actor=org.r1, opportunity=fulfil(opp), to_stage="solution", now=t2)
     history = list(StageHistory.objects.filter(opportunity=opp))
     assert [(h.stage, h.entered_at, h.left_at) for h in history] == [
         ("discovery", NOW, t1), ("confirmation", t1, t2), ("solution", t2, None)]
@@ -146,7 +147,7 @@ def test_move_records_stage_history_with_durations(org):
 def test_move_refusal_changes_nothing(org):
     opp = make_opportunity(actor=org.r1, now=NOW)
     with pytest.raises(MoveRefused) as err:
-        opportunity_move_stage(actor=org.r1, opportunity=opp, to_stage="closing", now=NOW)
+        opportunity_move_stage(actor=org.r1, opportunity=fulfil(opp), to_stage="closing", now=NOW)
     assert err.value.details  # the checklist of what is unmet
     opp.refresh_from_db()
     assert opp.stage == "discovery"
@@ -155,7 +156,7 @@ def test_move_refusal_changes_nothing(org):
 
 def test_stale_move_is_refused(org):
     """Two people moving one opportunity at once: the second is told, nothing is half-saved."""
-    opp = make_opportunity(actor=org.r1, now=NOW)
+    opp = fulfil(make_opportunity(actor=org.r1, now=NOW))
     version = opp.version
     opportunity_move_stage(actor=org.r1, opportunity=Opportunity.objects.get(pk=opp.pk),
                            to_stage="confirmation", now=NOW, expected_version=version)
@@ -169,9 +170,9 @@ def test_close_won_and_lost(org):
     """spec: S4 won from Closing, S5 archive; lost from any open stage."""
     won = make_opportunity(actor=org.r1, now=NOW)
     for stage in ("confirmation", "solution", "closing"):
-        opportunity_move_stage(actor=org.r1, opportunity=won, to_stage=stage, now=NOW)
+        opportunity_move_stage(actor=org.r1, opportunity=fulfil(won), to_stage=stage, now=NOW)
     later = NOW + dt.timedelta(days=1)
-    opportunity_close(actor=org.r1, opportunity=won, outcome="won", now=later)
+    opportunity_close(actor=org.r1, opportunity=fulfil(won), outcome="won", now=later)
     won.refresh_from_db()
     assert (won.status, won.stage, won.closed_at) == ("won", "archive", later)
     lost = make_opportunity(actor=org.r1, now=NOW)
@@ -196,7 +197,7 @@ def test_assign_supporters(org):
 def test_decision_on_a_stale_copy_is_refused_without_a_version(org):
     """A move decided on a copy read before someone closed the opportunity is refused even when the
     caller sends no version: a lost opportunity never lands back in an open stage."""
-    opp = make_opportunity(actor=org.r1, now=NOW)
+    opp = fulfil(make_opportunity(actor=org.r1, now=NOW))
     first = Opportunity.objects.get(pk=opp.pk)
     second = Opportunity.objects.get(pk=opp.pk)
     opportunity_close(actor=org.r1, opportunity=first, outcome="lost", now=NOW)

@@ -12,7 +12,7 @@ from django.urls import path
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
-from . import contacts, customers, errors, followups, opportunities
+from . import contacts, customers, errors, followups, opportunities, stagework
 from .auth import AUTH
 from .docs import LocalSwagger, docs_asset
 
@@ -46,6 +46,7 @@ api.add_router("/customers", contacts.customer_contacts)
 api.add_router("/contacts", contacts.router)
 api.add_router("/opportunities", opportunities.router)
 api.add_router("/opportunities", followups.router)
+api.add_router("/opportunities", stagework.router)
 
 # ``path("api/", include("opphub.api.urls"))`` in the root URLconf: the namespace is "api".
 app_name = "api"

@@ -36,3 +36,10 @@ class MoveRefused(ServiceError):
 class NotAllowed(ServiceError):
     status = 403
     code = "forbidden"
+
+
+class Conflict(ServiceError):
+    """The request collides with what already happened (a double-submitted decision, a pending request)."""
+
+    status = 409
+    code = "conflict"

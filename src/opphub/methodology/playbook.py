@@ -234,6 +234,10 @@ def _upgrade_format(data: dict[str, Any]) -> dict[str, Any]:
             entry["approvals"] = [entry.pop("approval")]
             stage["entry"] = entry
     upgraded = {**data, "stages": stages}
+    rules = data.get("rules")
+    if isinstance(rules, dict) and "escalation_grace_hours" not in rules:
+        # before 1.2.0 the escalation grace (M3) was not in the playbook; OppHub used 24 hours
+        upgraded["rules"] = {**rules, "escalation_grace_hours": 24}
     if "approvals" not in data:
         documents = data.get("documents") if isinstance(data.get("documents"), dict) else {}
         keys: list[str] = []
@@ -265,6 +269,7 @@ def parse_playbook(content: str, *, source: str = "playbook") -> Playbook:
         response_time_risk_days=r.integer(rules_raw, "response_time_risk_days", "rules", minimum=1),
         internal_discussion_phrases=r.strings(rules_raw, "internal_discussion_phrases", "rules", required=True),
         internal_discussion_repeats=r.integer(rules_raw, "internal_discussion_repeats", "rules", minimum=1),
+        escalation_grace_hours=r.integer(rules_raw, "escalation_grace_hours", "rules", minimum=0),
     )
     docs_raw = r.table(data, "documents", "")
     documents = {k: r.text(docs_raw, k, "documents") for k in docs_raw}

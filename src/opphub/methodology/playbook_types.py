@@ -142,6 +142,7 @@ class Rules:
     response_time_risk_days: int
     internal_discussion_phrases: tuple[str, ...]
     internal_discussion_repeats: int
+    escalation_grace_hours: int = 24  # M3: an overdue to-do alerts the manager this long after it fell due
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ one transaction, and refuses a stale edit (optimistic locking on ``version``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,13 +17,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opphub.audit.services import audit_record, audit_snapshot
-from opphub.common.errors import MoveRefused, NotAllowed
+from opphub.common.errors import MoveRefused, NotAllowed, StaleEdit
 from opphub.common.models import save_versioned
-from opphub.methodology.stages import MoveRequest, check_close, check_move
+from opphub.gates.scoring import health_evaluate
+from opphub.gates.selectors import build_snapshot
+from opphub.methodology.stages import MoveRequest, check_close, check_close_with_gate, check_move_with_gate
 from opphub.people import access
 from opphub.people.models import Role
 
-from .messages import unmet_message
+from .messages import stage_name, unmet_message
 from .models import Assignment, Opportunity, Pipeline, Product, StageHistory, Status
 from .numbering import number_allocate
 from .playbooks import default_pipeline, playbook_of
@@ -131,23 +134,128 @@ def _enter_stage(*, actor: Any, opportunity: Opportunity, stage: str, now: datet
                                 note=note[:300])
 
 
-@transaction.atomic
-def opportunity_move_stage(*, actor: Any, opportunity: Opportunity, to_stage: str, now: datetime,
-                           expected_version: int | None = None, note: str = "") -> Opportunity:
-    """Move to another stage (board drag, button or API). Refused with the list of what is unmet."""
-    if not access.can_edit_opportunity(actor, opportunity):
-        raise NotAllowed(_("You cannot move this opportunity."))
-    playbook = playbook_of(opportunity.playbook_version)
-    unmet = check_move(playbook, MoveRequest(opportunity.stage, to_stage, opportunity.status))
-    if unmet:
-        messages = [unmet_message(playbook, u) for u in unmet]
-        raise MoveRefused(messages[0], details=messages)
+@dataclass(frozen=True)
+class MoveOutcome:
+    """What a forward move ended in (H4): ``moved`` (gate met; health > 80 where it is scored),
+    ``approval`` (60-80: a request went to the manager, the opportunity stays), ``back`` (< 60: sent back
+    to the previous stage, the reason recorded and the owner told)."""
+
+    result: str  # "moved" | "approval" | "back"
+    message: str
+    health: Any = None
+    approval: Any = None
+
+
+def _refuse(playbook: Any, unmet: list[Any]) -> None:
+    messages = [unmet_message(playbook, u) for u in unmet]
+    raise MoveRefused(messages[0], details=messages)
+
+
+def health_decides(playbook: Any, from_stage: str, to_stage: str) -> bool:
+    """H4 applies at the end of a stage once the 10 requirement items are scored there (S2 onwards), for a
+    forward move into another open stage (docs/decisions.md D18)."""
+    keys = playbook.stage_keys
+    first = next((i for i, st in enumerate(playbook.stages) if st.scored_requirement_items), None)
+    if first is None or to_stage not in keys or from_stage not in keys:
+        return False
+    src, dst = keys.index(from_stage), keys.index(to_stage)
+    return dst == src + 1 and src >= first and not playbook.stages[dst].closed
+
+
+def _relocate(*, actor: Any, opportunity: Opportunity, to_stage: str, now: datetime, note: str,
+              expected_version: int | None) -> None:
     before = _audit_state(opportunity)
     opportunity.stage, opportunity.stage_entered_at, opportunity.updated_at = to_stage, now, now
     save_versioned(opportunity, expected_version=expected_version,
                    fields=["stage", "stage_entered_at", "updated_at"])
     _enter_stage(actor=actor, opportunity=opportunity, stage=to_stage, now=now, note=note)
     audit_record(actor=actor, instance=opportunity, before=before, after=_audit_state(opportunity), now=now)
+
+
+@transaction.atomic
+def opportunity_move_stage(*, actor: Any, opportunity: Opportunity, to_stage: str, now: datetime,
+                           expected_version: int | None = None, note: str = "") -> Opportunity:
+    """Move to another stage (board drag, button or API).
+
+    The order of stages and the stage gate (M2) are checked first: when anything is unmet the move is
+    refused with the whole checklist and nothing changes. Then, where the health score decides (H4), the
+    score is saved and the opportunity moves on (> 80), waits for the manager's approval (60-80), or goes
+    back to the previous stage (< 60). ``opportunity.move_outcome`` tells which (a :class:`MoveOutcome`).
+    """
+    if not access.can_edit_opportunity(actor, opportunity):
+        raise NotAllowed(_("You cannot move this opportunity."))
+    playbook = playbook_of(opportunity.playbook_version)
+    if expected_version is not None and expected_version != opportunity.version:
+        raise StaleEdit()
+    snapshot = build_snapshot(opportunity, now=now)
+    unmet = check_move_with_gate(playbook, MoveRequest(opportunity.stage, to_stage, opportunity.status), snapshot)
+    if unmet:
+        _refuse(playbook, unmet)
+    outcome = MoveOutcome("moved", "")
+    if health_decides(playbook, opportunity.stage, to_stage):
+        outcome = _health_decision(actor=actor, opportunity=opportunity, to_stage=to_stage, now=now,
+                                   expected_version=expected_version, note=note)
+        if outcome.result != "moved":
+            opportunity.move_outcome = outcome  # type: ignore[attr-defined]
+            return opportunity
+    _relocate(actor=actor, opportunity=opportunity, to_stage=to_stage, now=now, note=note,
+              expected_version=expected_version)
+    opportunity.move_outcome = outcome  # type: ignore[attr-defined]
+    return opportunity
+
+
+def _health_decision(*, actor: Any, opportunity: Opportunity, to_stage: str, now: datetime,
+                     expected_version: int | None, note: str) -> MoveOutcome:
+    from opphub.gates.models import HEALTH_APPROVAL, Approval, ApprovalState
+    from opphub.gates.notify import tell
+    from opphub.gates.services import approval_request, card_url
+    from opphub.methodology.health import Decision
+
+    granted = Approval.objects.filter(opportunity=opportunity, key=HEALTH_APPROVAL, to_stage=to_stage,
+                                      state=ApprovalState.APPROVED, decided_at__gte=opportunity.stage_entered_at)
+    if granted.exists():
+        return MoveOutcome("moved", "")
+    record = health_evaluate(actor=actor, opportunity=opportunity, now=now)
+    total = record.total
+    if record.decision == Decision.ADVANCE:
+        return MoveOutcome("moved", "", health=record)
+    if record.decision == Decision.APPROVAL:
+        approval = approval_request(actor=actor, opportunity=opportunity, key=HEALTH_APPROVAL, now=now, note=note,
+                                    to_stage=to_stage, health=record)
+        return MoveOutcome("approval", _("The health score is %(total)s (60-80): the move to %(stage)s waits for "
+                                         "the manager's approval.") % {"total": total, "stage": stage_name(
+                                             playbook_of(opportunity.playbook_version), to_stage)},
+                           health=record, approval=approval)
+    playbook = playbook_of(opportunity.playbook_version)
+    keys = playbook.stage_keys
+    previous = keys[keys.index(opportunity.stage) - 1] if keys.index(opportunity.stage) > 0 else None
+    reason = _("Health score %(total)s is below %(min)s.") % {"total": total, "min": playbook.health.back_below}
+    if previous is None:
+        return MoveOutcome("back", reason, health=record)
+    _relocate(actor=actor, opportunity=opportunity, to_stage=previous, now=now, note=reason,
+              expected_version=expected_version)
+    message = _("%(reason)s The opportunity went back to %(stage)s.") % {"reason": reason,
+                                                                          "stage": stage_name(playbook, previous)}
+    tell(recipient=opportunity.owner, kind="sent_back", key=f"health:{record.pk}:back",
+         subject=_("%(number)s went back to %(stage)s") % {"number": opportunity.number,
+                                                           "stage": stage_name(playbook, previous)},
+         body=reason, url=card_url(opportunity))
+    return MoveOutcome("back", message, health=record)
+
+
+def opportunity_move_after_approval(*, actor: Any, approval: Any, now: datetime) -> Opportunity:
+    """H4: the manager approved a 60-80 score; the opportunity moves where it was asked to go, if it is
+    still where it was and its gate is still met (otherwise the owner moves it once it is)."""
+    opportunity = Opportunity.objects.select_for_update().get(pk=approval.opportunity_id)
+    if opportunity.stage != approval.stage or opportunity.status != Status.OPEN:
+        return opportunity
+    playbook = playbook_of(opportunity.playbook_version)
+    snapshot = build_snapshot(opportunity, now=now)
+    if check_move_with_gate(playbook, MoveRequest(opportunity.stage, approval.to_stage, opportunity.status),
+                            snapshot):
+        return opportunity
+    _relocate(actor=actor, opportunity=opportunity, to_stage=approval.to_stage, now=now,
+              note=_("Health score approved"), expected_version=None)
     return opportunity
 
 
@@ -158,10 +266,13 @@ def opportunity_close(*, actor: Any, opportunity: Opportunity, outcome: str, now
     if not access.can_edit_opportunity(actor, opportunity):
         raise NotAllowed(_("You cannot close this opportunity."))
     playbook = playbook_of(opportunity.playbook_version)
+    if expected_version is not None and expected_version != opportunity.version:
+        raise StaleEdit()
     unmet = check_close(playbook, stage=opportunity.stage, status=opportunity.status, outcome=outcome)
+    if not unmet:
+        unmet = check_close_with_gate(playbook, build_snapshot(opportunity, now=now), outcome)
     if unmet:
-        messages = [unmet_message(playbook, u) for u in unmet]
-        raise MoveRefused(messages[0], details=messages)
+        _refuse(playbook, unmet)
     before = _audit_state(opportunity)
     archive = playbook.stage_keys[-1]
     opportunity.status, opportunity.closed_at = outcome, now

@@ -1,0 +1,144 @@
+"""Reads for the stage gates: the snapshot the pure core decides on, the health inputs, the checklist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Exists, Min, OuterRef
+from django.utils import timezone
+
+from opphub.methodology.health import BudgetFlag, HealthInputs
+from opphub.methodology.playbook import Playbook
+from opphub.methodology.snapshots import ContactFact, DocumentFact, FollowUpFact, GateSnapshot, ObjectionFact
+from opphub.people.models import Role
+
+from .models import (
+    BUDGET_EVIDENCE,
+    BUDGET_FLAGS,
+    Approval,
+    ApprovalState,
+    Document,
+    Objection,
+    RequirementScore,
+    StageRecord,
+)
+
+# Playbook participant names for the roles of assigned supporters.
+PARTICIPANT_OF_ROLE = {Role.PRESALES: "presales", Role.CUSTOMER_SUCCESS: "cs", Role.FINANCE: "finance",
+                       Role.LEGAL: "legal"}
+# S1 screening form fields on the opportunity, by the names the playbook uses.
+OPPORTUNITY_FIELDS = ("industry", "company_size", "pain_points", "decision_roles", "timeline",
+                      "requirement_1", "requirement_2", "requirement_3")
+RECORD_TEXT_FIELDS = ("interview_why", "interview_what", "interview_when", "interview_who", "interview_where",
+                      "interview_how", "proposal_solution", "proposal_implementation_path", "proposal_roi",
+                      "priority_commitment", "success_points", "loss_reason")
+
+
+def stage_record_of(opportunity: Any) -> StageRecord:
+    """The opportunity's stage record, read fresh (an unsaved empty one when nothing was recorded yet).
+    Never the cached ``opportunity.stage_record``: a rolled-back write must not leave a phantom behind."""
+    record = StageRecord.objects.filter(opportunity_id=opportunity.pk).first()
+    return record if record is not None else StageRecord(opportunity_id=opportunity.pk)
+
+
+def latest_documents(opportunity: Any) -> dict[str, Document]:
+    """The latest upload of each document type."""
+    latest: dict[str, Document] = {}
+    for doc in Document.objects.filter(opportunity=opportunity).order_by("doc_type", "-uploaded_at", "-id"):
+        latest.setdefault(doc.doc_type, doc)
+    return latest
+
+
+def filled_fields(opportunity: Any, record: StageRecord) -> frozenset[str]:
+    filled = {f for f in OPPORTUNITY_FIELDS if str(getattr(opportunity, f) or "").strip()}
+    if opportunity.budget_max is not None or opportunity.budget_min is not None:
+        filled.add("budget_range")
+    filled |= {f for f in RECORD_TEXT_FIELDS if str(getattr(record, f) or "").strip()}
+    if record.service_contact_id:
+        filled.add("service_contact")
+    return frozenset(filled)
+
+
+def _contact_facts(opportunity: Any) -> tuple[ContactFact, ...]:
+    from opphub.customers.models import Contact
+    from opphub.followups.models import FollowUp
+
+    touched = FollowUp.objects.filter(opportunity=opportunity, contacts=OuterRef("pk"))
+    rows = (Contact.objects.filter(customer_id=opportunity.customer_id)
+            .annotate(contacted=Exists(touched)).order_by()
+            .values_list("decision_role", "is_director_or_above", "contacted"))
+    return tuple(ContactFact(role=r, director_or_above=d, contacted=c) for r, d, c in rows)
+
+
+def price_band_min(opportunity: Any) -> Decimal | None:
+    return opportunity.products.aggregate(m=Min("price_band_min"))["m"]  # type: ignore[no-any-return]
+
+
+def build_snapshot(opportunity: Any, *, now: datetime, documents: dict[str, Document] | None = None,
+                   record: StageRecord | None = None) -> GateSnapshot:
+    """Everything the gates (M2) and deadlines need, read from the database (about ten queries)."""
+    from opphub.followups.models import FollowUp
+    from opphub.opportunities.models import Assignment
+
+    record = record if record is not None else stage_record_of(opportunity)
+    documents = documents if documents is not None else latest_documents(opportunity)
+    tz = timezone.get_current_timezone()
+
+    def local(value: datetime | None) -> datetime | None:
+        return timezone.localtime(value, tz) if value is not None else None
+
+    followups = tuple(FollowUpFact(kind=k, occurred_at=local(t))  # type: ignore[arg-type]
+                      for k, t in FollowUp.objects.filter(opportunity=opportunity).values_list("kind", "occurred_at"))
+    objections = tuple(ObjectionFact(raised_at=local(o.raised_at), resolved_at=local(o.resolved_at),  # type: ignore[arg-type]
+                                     ref=str(o.pk)) for o in Objection.objects.filter(opportunity=opportunity))
+    roles = Assignment.objects.filter(opportunity=opportunity).values_list("user__role", flat=True)
+    scored = RequirementScore.objects.filter(opportunity=opportunity).values_list("item", flat=True)
+    approved = Approval.objects.filter(opportunity=opportunity, state=ApprovalState.APPROVED).values_list("key",
+                                                                                                       flat=True)
+    return GateSnapshot(
+        stage=opportunity.stage, status=opportunity.status, now=local(now),  # type: ignore[arg-type]
+        entered_stage_at=local(opportunity.stage_entered_at),  # type: ignore[arg-type]
+        filled_fields=filled_fields(opportunity, record),
+        documents={k: DocumentFact(uploaded=True, customer_confirmed=d.confirmed) for k, d in documents.items()},
+        approvals=frozenset(approved), contacts=_contact_facts(opportunity), followups=followups,
+        objections=objections,
+        participants=frozenset(PARTICIPANT_OF_ROLE[r] for r in roles if r in PARTICIPANT_OF_ROLE),
+        scored_items=frozenset(scored), requirement_match=record.screening_match,
+        budget_max=opportunity.budget_max if opportunity.budget_max is not None else opportunity.budget_min,
+        price_band_min=price_band_min(opportunity),
+        closed_at=local(opportunity.closed_at), archived_at=local(record.archived_at),
+    )
+
+
+def health_inputs(playbook: Playbook, opportunity: Any, *, record: StageRecord | None = None,
+                  documents: dict[str, Document] | None = None) -> HealthInputs:
+    """H1-H3 inputs. Before the 10 items are scored (S1), the requirement match assessed on the screening
+    report stands for every item (docs/decisions.md D18)."""
+    record = record if record is not None else stage_record_of(opportunity)
+    documents = documents if documents is not None else latest_documents(opportunity)
+    scores: dict[str, Decimal | None] = dict(
+        RequirementScore.objects.filter(opportunity=opportunity).values_list("item", "score"))
+    known = {i.key for i in playbook.health.requirement_items}
+    scores = {k: v for k, v in scores.items() if k in known}
+    if not scores and record.screening_match is not None:
+        scores = dict.fromkeys(known, record.screening_match)
+    contacted = frozenset(r for r, _d, c in ((f.role, f.director_or_above, f.contacted)
+                                             for f in _contact_facts(opportunity)) if c)
+    budget = {flag: BudgetFlag(stated=bool(getattr(record, f"budget_{flag}")),
+                               has_evidence=BUDGET_EVIDENCE[flag] in documents)
+              for flag in BUDGET_FLAGS}
+    return HealthInputs(item_scores=scores, contacted_roles=contacted, budget=budget)
+
+
+@dataclass(frozen=True)
+class PendingApproval:
+    approval: Approval
+    can_decide: bool
+
+
+def pending_approvals(opportunity: Any) -> list[Approval]:
+    return list(Approval.objects.filter(opportunity=opportunity, state=ApprovalState.PENDING)
+                .select_related("requested_by", "material", "health"))

@@ -1,0 +1,307 @@
+"""The stage-work page: the gate checklist, the stage record, scores, documents, approvals, objections and
+the S5 archive, with one POST endpoint per action. Failed posts re-render the page with what was typed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from opphub.common.errors import NotAllowed, ServiceError
+from opphub.common.forms import add_service_errors
+from opphub.opportunities.card import opportunity_for_card
+from opphub.opportunities.messages import approval_name, document_name
+from opphub.opportunities.playbooks import playbook_of
+from opphub.people import access
+
+from . import archive, services
+from .forms import (
+    GROUP_OF_STAGE,
+    ApprovalRequestForm,
+    ConfirmForm,
+    DecideForm,
+    ObjectionForm,
+    ResolveForm,
+    ScoresForm,
+    StageRecordForm,
+    UploadForm,
+)
+from .models import Approval, ApprovalState, ArchiveReview, Document, HealthRecord, Objection, RequirementScore
+from .panel import gate_panel
+from .selectors import stage_record_of
+
+
+def _url(opportunity: Any, anchor: str = "") -> str:
+    return reverse("gates:stage", kwargs={"number": opportunity.number}) + (f"#{anchor}" if anchor else "")
+
+
+def _requestable(playbook: Any, opportunity: Any, granted: set[str], pending: set[str]) -> list[str]:
+    keys: list[str] = []
+    i = playbook.stage_keys.index(opportunity.stage)
+    for stage in playbook.stages[i:i + 2]:
+        for k in (*stage.required_approvals, *stage.entry_rules.approvals):
+            if k not in keys and k not in granted and k not in pending:
+                keys.append(k)
+    return keys
+
+
+def _page(request: HttpRequest, opportunity: Any, *, status: int = 200, **forms: Any) -> HttpResponse:
+    now = timezone.now()
+    panel = gate_panel(opportunity, now=now)
+    playbook = panel.playbook
+    user = request.user
+    can_work = access.can_work_on_stage(user, opportunity)
+    approvals = list(Approval.objects.filter(opportunity=opportunity).select_related(
+        "requested_by", "decided_by", "material", "health"))
+    granted = {a.key for a in approvals if a.state == ApprovalState.APPROVED}
+    pending = {a.key for a in approvals if a.state == ApprovalState.PENDING}
+    for a in approvals:
+        a.label = approval_name(playbook, a.key)  # type: ignore[attr-defined]
+        a.can_decide = (a.state == ApprovalState.PENDING  # type: ignore[attr-defined]
+                        and access.can_decide_approval(user, opportunity, a.key)
+                        and (user.pk != opportunity.owner_id or access.sees_all(user)))
+    requestable = _requestable(playbook, opportunity, granted, pending) if opportunity.status == "open" else []
+    record = panel.record
+    contacts = access.contacts_of(user, opportunity)
+    scores = {s.item: s.score for s in RequirementScore.objects.filter(opportunity=opportunity)}
+    documents = list(Document.objects.filter(opportunity=opportunity).select_related("uploaded_by"))
+    for d in documents:
+        d.label = document_name(playbook, d.doc_type)  # type: ignore[attr-defined]
+    reviews = list(ArchiveReview.objects.filter(opportunity=opportunity).select_related("submitted_by",
+                                                                                        "decided_by"))
+    context = {
+        "o": opportunity, "panel": panel, "can_work": can_work,
+        "can_edit": access.can_edit_opportunity(user, opportunity),
+        "record_form": forms.get("record_form") or StageRecordForm(instance=record, playbook=playbook,
+                                                                   contacts=contacts),
+        "scores_form": forms.get("scores_form") or ScoresForm(initial=scores, playbook=playbook),
+        "upload_form": forms.get("upload_form") or UploadForm(playbook=playbook),
+        "request_form": forms.get("request_form") or (ApprovalRequestForm(playbook=playbook, keys=requestable)
+                                                      if requestable else None),
+        "objection_form": forms.get("objection_form") or ObjectionForm(),
+        "approvals": approvals, "documents": documents,
+        "objections": list(Objection.objects.filter(opportunity=opportunity)),
+        "health_records": list(HealthRecord.objects.filter(opportunity=opportunity)[:10]),
+        "reviews": reviews, "pending_review": next((r for r in reviews if r.state == ApprovalState.PENDING), None),
+        "can_review": access.can_review_loss(user), "open_group": GROUP_OF_STAGE.get(opportunity.stage, ""),
+        "card_url": reverse("opportunities:card", kwargs={"number": opportunity.number}),
+    }
+    return render(request, "gates/stage.html", context, status=status)
+
+
+@login_required
+@require_GET
+def stage_view(request: HttpRequest, number: str) -> HttpResponse:
+    return _page(request, opportunity_for_card(request.user, number))
+
+
+def _run(request: HttpRequest, opportunity: Any, form_name: str, form: Any, action: Any, success: str,
+         anchor: str) -> HttpResponse:
+    """Validate ``form``, run ``action(form)``; on success redirect with a message, else re-render."""
+    if form.is_valid():
+        try:
+            action(form)
+        except NotAllowed as exc:
+            raise PermissionDenied(str(exc.message)) from None
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except ServiceError as exc:
+            for detail in exc.details or [exc.message]:
+                form.add_error(None, str(detail))
+        else:
+            messages.success(request, success)
+            return HttpResponseRedirect(_url(opportunity, anchor))
+    return _page(request, opportunity, status=400, **{form_name: form})
+
+
+@login_required
+@require_POST
+def record_view(request: HttpRequest, number: str) -> HttpResponse:
+    opportunity = opportunity_for_card(request.user, number)
+    # the ModelForm validates into this (throwaway) copy; the service reads and writes its own
+    form = StageRecordForm(request.POST, instance=stage_record_of(opportunity),
+                           playbook=playbook_of(opportunity.playbook_version),
+                           contacts=access.contacts_of(request.user, opportunity))
+
+    def action(f: StageRecordForm) -> None:
+        data = {k: f.cleaned_data[k] for k in StageRecordForm.Meta.fields}
+        services.stage_record_update(actor=request.user, opportunity=opportunity, data=data, now=timezone.now(),
+                                     expected_version=f.cleaned_data.get("version"))
+
+    return _run(request, opportunity, "record_form", form, action, _("Saved."), "record")
+
+
+@login_required
+@require_POST
+def scores_view(request: HttpRequest, number: str) -> HttpResponse:
+    opportunity = opportunity_for_card(request.user, number)
+    playbook = playbook_of(opportunity.playbook_version)
+    form = ScoresForm(request.POST, playbook=playbook)
+    return _run(request, opportunity, "scores_form", form,
+                lambda f: services.requirement_scores_save(actor=request.user, opportunity=opportunity,
+                                                           scores=f.cleaned_data, now=timezone.now()),
+                _("Scores saved."), "scores")
+
+
+@login_required
+@require_POST
+def upload_view(request: HttpRequest, number: str) -> HttpResponse:
+    opportunity = opportunity_for_card(request.user, number)
+    playbook = playbook_of(opportunity.playbook_version)
+    form = UploadForm(request.POST, request.FILES, playbook=playbook)
+    return _run(request, opportunity, "upload_form", form,
+                lambda f: services.document_upload(actor=request.user, opportunity=opportunity,
+                                                   doc_type=f.cleaned_data["doc_type"], upload=f.cleaned_data["file"],
+                                                   confirmation=f.cleaned_data.get("confirmation"),
+                                                   now=timezone.now()),
+                _("Document uploaded."), "documents")
+
+
+def _document(request: HttpRequest, number: str, pk: int) -> tuple[Any, Document]:
+    opportunity = opportunity_for_card(request.user, number)
+    return opportunity, get_object_or_404(Document, pk=pk, opportunity=opportunity)
+
+
+@login_required
+@require_POST
+def confirm_view(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    opportunity, document = _document(request, number, pk)
+    form = ConfirmForm(request.POST, request.FILES)
+    form.is_valid()
+    try:
+        services.document_confirm(actor=request.user, document=document,
+                                  confirmation=form.cleaned_data.get("confirmation"), now=timezone.now())
+    except (ValidationError, ServiceError) as exc:
+        text = exc.messages if isinstance(exc, ValidationError) else [str(exc.message)]
+        for m in text:
+            messages.error(request, m)
+    else:
+        messages.success(request, _("The customer's confirmation is attached."))
+    return HttpResponseRedirect(_url(opportunity, "documents"))
+
+
+@login_required
+@require_GET
+def download_view(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    """Downloads go through the access module: whoever may see the opportunity."""
+    _opportunity, document = _document(request, number, pk)
+    want_confirmation = request.GET.get("confirmation") == "1"
+    stored = document.confirmation if want_confirmation else document.file
+    if not stored:
+        raise Http404
+    name = stored.name.rsplit("/", 1)[-1]
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=name,
+                        content_type="application/octet-stream" if want_confirmation else document.content_type)
+
+
+@login_required
+@require_POST
+def approval_request_view(request: HttpRequest, number: str) -> HttpResponse:
+    opportunity = opportunity_for_card(request.user, number)
+    playbook = playbook_of(opportunity.playbook_version)
+    form = ApprovalRequestForm(request.POST, playbook=playbook, keys=list(playbook.approvals))
+    return _run(request, opportunity, "request_form", form,
+                lambda f: services.approval_request(actor=request.user, opportunity=opportunity,
+                                                    key=f.cleaned_data["key"], note=f.cleaned_data["note"],
+                                                    now=timezone.now()),
+                _("Approval requested."), "approvals")
+
+
+@login_required
+@require_POST
+def approval_decide_view(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    opportunity = opportunity_for_card(request.user, number)
+    approval = get_object_or_404(Approval, pk=pk, opportunity=opportunity)
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose approve or reject."))
+        return HttpResponseRedirect(_url(opportunity, "approvals"))
+    try:
+        services.approval_decide(actor=request.user, approval=approval,
+                                 approve=form.cleaned_data["decision"] == "approve",
+                                 comment=form.cleaned_data["comment"], now=timezone.now())
+    except ValidationError as exc:
+        for m in exc.messages:
+            messages.error(request, m)
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Decision recorded."))
+    return HttpResponseRedirect(_url(opportunity, "approvals"))
+
+
+@login_required
+@require_POST
+def objection_view(request: HttpRequest, number: str) -> HttpResponse:
+    opportunity = opportunity_for_card(request.user, number)
+    form = ObjectionForm(request.POST)
+    return _run(request, opportunity, "objection_form", form,
+                lambda f: services.objection_record(actor=request.user, opportunity=opportunity,
+                                                    text=f.cleaned_data["text"], now=timezone.now()),
+                _("Objection recorded."), "objections")
+
+
+@login_required
+@require_POST
+def resolve_view(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    opportunity = opportunity_for_card(request.user, number)
+    objection = get_object_or_404(Objection, pk=pk, opportunity=opportunity)
+    form = ResolveForm(request.POST)
+    resolution = form.data.get("resolution", "")
+    try:
+        services.objection_resolve(actor=request.user, objection=objection, resolution=str(resolution),
+                                   now=timezone.now())
+    except ValidationError as exc:
+        for m in exc.messages:
+            messages.error(request, m)
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Objection answered."))
+    return HttpResponseRedirect(_url(opportunity, "objections"))
+
+
+@login_required
+@require_POST
+def archive_view(request: HttpRequest, number: str) -> HttpResponse:
+    opportunity = opportunity_for_card(request.user, number)
+    try:
+        result = archive.archive_complete(actor=request.user, opportunity=opportunity, now=timezone.now())
+    except ServiceError as exc:
+        for m in exc.details or [exc.message]:
+            messages.error(request, str(m))
+    else:
+        messages.success(request, _("The loss analysis went to the sales committee.")
+                         if isinstance(result, ArchiveReview) else _("The archive is complete."))
+    return HttpResponseRedirect(_url(opportunity, "archive"))
+
+
+@login_required
+@require_POST
+def review_decide_view(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    opportunity = opportunity_for_card(request.user, number)
+    review = get_object_or_404(ArchiveReview, pk=pk, opportunity=opportunity)
+    try:
+        archive.archive_review_decide(actor=request.user, review=review,
+                                      accept=request.POST.get("decision") == "accept",
+                                      comment=request.POST.get("comment", ""), now=timezone.now())
+    except ValidationError as exc:
+        for m in exc.messages:
+            messages.error(request, m)
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Decision recorded."))
+    return HttpResponseRedirect(_url(opportunity, "archive"))
