@@ -13,6 +13,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from opphub.config.huey import huey_settings
+
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/opphub
 BASE_DIR = PACKAGE_DIR.parent.parent  # the checkout
 DATA_DIR = Path(os.environ.get("OPPHUB_DATA_DIR", BASE_DIR / "var"))
@@ -62,6 +64,10 @@ INSTALLED_APPS = [
     "opphub.followups",
     "opphub.api",
     "opphub.workdays",
+    "huey.contrib.djhuey",
+    "opphub.notifications",
+    "opphub.gates",
+    "opphub.alerts",
 ]
 
 MIDDLEWARE = [
@@ -163,6 +169,19 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Background worker (huey; see config/huey.py) and outgoing mail (SMTP; see docs/notifications.md).
+HUEY = huey_settings(DATA_DIR)
+EMAIL_BACKEND = os.environ.get("OPPHUB_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "OppHub <opphub@localhost>")
+OPPHUB_SITE_URL = os.environ.get("OPPHUB_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 OPPHUB_PLAYBOOK_DIR = Path(os.environ.get("OPPHUB_PLAYBOOK_DIR", BASE_DIR / "playbooks"))
 OPPHUB_CURRENCY = "CNY"

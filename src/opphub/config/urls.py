@@ -16,8 +16,11 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("my-day/", include("opphub.followups.urls")),
     path("opportunities/", include("opphub.opportunities.urls")),
+    path("opportunities/", include("opphub.gates.urls")),
     path("customers/", include("opphub.customers.urls")),
+    path("notifications/", include("opphub.notifications.urls")),
     path("api/", include("opphub.api.urls")),
+    path("", include("opphub.alerts.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

@@ -218,3 +218,117 @@ def owner_filter_choices(user: Any) -> QuerySet[User]:
     if user.role in SUPPORT_ROLES and not sees_all(user):
         return User.objects.filter(is_active=True, role__in=[Role.REP, Role.MANAGER, Role.DIRECTOR])
     return assignable_owners(user)
+
+
+# ------------------------------------------------------------------ stage gates: documents, approvals (M2, S5)
+
+# Who decides an approval: the key's role; keys not listed (the screening report, H4 health-score
+# approvals) go to the owner's sales manager, or a director/admin.
+APPROVER_ROLES = {"contract_finance": Role.FINANCE, "contract_legal": Role.LEGAL}
+
+
+def can_work_on_stage(user: Any, opportunity: Any) -> bool:
+    """Upload documents, fill stage records, score items: whoever edits it, plus its assigned presales
+    engineers and customer success managers (they write minutes and hand-over notes)."""
+    if can_edit_opportunity(user, opportunity):
+        return True
+    if user.role not in (Role.PRESALES, Role.CUSTOMER_SUCCESS):
+        return False
+    return _assignment_model().objects.filter(opportunity=opportunity, user=user).exists()
+
+
+def can_decide_approval(user: Any, opportunity: Any, key: str) -> bool:
+    """M2/H4: the finance (legal) reviewer assigned to the opportunity decides the finance (legal) contract
+    review; the sales managers above its team, a director or an admin decide the others. Nobody approves
+    their own request: the owner cannot approve even as a manager (checked by the service)."""
+    role = APPROVER_ROLES.get(key)
+    if role is not None:
+        return bool(user.role == role
+                    and _assignment_model().objects.filter(opportunity=opportunity, user=user).exists())
+    if sees_all(user):
+        return True
+    return bool(user.role == Role.MANAGER and opportunity.team_id in managed_team_ids(user))
+
+
+def approvals_waiting_for(user: Any) -> QuerySet[Any]:
+    """Pending approvals this user may decide (for their to-do list)."""
+    from opphub.gates.models import Approval, ApprovalState
+
+    pending = Approval.objects.filter(state=ApprovalState.PENDING)
+    Assignment = _assignment_model()
+    role_keys = [k for k, r in APPROVER_ROLES.items() if r == user.role]
+    if role_keys:
+        return pending.filter(key__in=role_keys,
+                              opportunity_id__in=Assignment.objects.filter(user=user).values("opportunity_id"))
+    others = pending.exclude(key__in=list(APPROVER_ROLES))
+    if sees_all(user):
+        return others
+    if user.role == Role.MANAGER:
+        return others.filter(opportunity__team_id__in=managed_team_ids(user))
+    return pending.none()
+
+
+def can_review_loss(user: Any) -> bool:
+    """S5: the sales committee (directors, administrators) accepts or returns a loss analysis."""
+    return sees_all(user)
+
+
+def visible_notifications(user: Any) -> QuerySet[Any]:
+    """In-app notifications: a user sees only their own (administrators see failures in the back office)."""
+    from opphub.notifications.models import Channel, Delivery
+
+    if not getattr(user, "is_authenticated", False):
+        return Delivery.objects.none()
+    return Delivery.objects.filter(recipient=user, channel=Channel.INAPP)
+
+
+# ------------------------------------------------------------------ team pages, alerts, penalties (M3, P4, P6)
+
+
+def can_see_team_pages(user: Any) -> bool:
+    """Team health and the weekly review (P4): managers (their teams), directors and admins (all)."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_active
+                and (sees_all(user) or user.role == Role.MANAGER))
+
+
+def team_members(user: Any) -> QuerySet[User]:
+    """The people whose health a user may look at: everyone for a director/admin, the members of the
+    managed subtree for a manager, nobody otherwise."""
+    if sees_all(user):
+        return User.objects.filter(is_active=True)
+    if getattr(user, "is_authenticated", False) and user.role == Role.MANAGER:
+        return User.objects.filter(is_active=True, team_id__in=managed_team_ids(user))
+    return User.objects.none()
+
+
+def visible_alerts(user: Any) -> QuerySet[Any]:
+    """Alerts follow their opportunity (the opportunity rules above)."""
+    from opphub.alerts.models import Alert
+
+    if sees_all(user):
+        return Alert.objects.all()
+    return Alert.objects.filter(opportunity__in=visible_opportunities(user).values("pk"))
+
+
+def visible_penalties(user: Any) -> QuerySet[Any]:
+    """A rep sees their own ledger; a manager that of the people in the managed subtree; director/admin all."""
+    from opphub.alerts.models import PenaltyEntry
+
+    if sees_all(user):
+        return PenaltyEntry.objects.all()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return PenaltyEntry.objects.none()
+    rule = Q(user=user)
+    if user.role == Role.MANAGER:
+        rule |= Q(user_id__in=_subtree_members(user))
+    return PenaltyEntry.objects.filter(rule)
+
+
+def can_reverse_penalty(user: Any, entry: Any) -> bool:
+    """P6: the manager of the penalised person's team (or above), a director or an admin; never one's own."""
+    if entry.user_id == getattr(user, "pk", None):
+        return False
+    if sees_all(user):
+        return True
+    return bool(getattr(user, "is_authenticated", False) and user.role == Role.MANAGER
+                and User.objects.filter(pk=entry.user_id, team_id__in=managed_team_ids(user)).exists())
