@@ -1,5 +1,6 @@
 """spec: S1-S5, M2 — moving a card on the board runs the same stage rules as every other path: a
-skipped stage is refused with the reason and the card goes back; a valid move sticks and is recorded."""
+skipped stage or an unmet gate is refused with the reasons and the card goes back; a valid move sticks
+and is recorded."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from playwright.sync_api import expect
 
 from opphub.opportunities.models import Opportunity, StageHistory
 from tests.factories import NOW, make_opportunity
+from tests.stagework import fulfil
 
 from .conftest import login
 
@@ -29,6 +31,16 @@ def test_drag_refused_then_accepted(org, live_server, new_page):
     expect(page.locator(f"ol[data-stage='discovery'] li[data-number='{opp.number}']")).to_be_visible()
     assert Opportunity.objects.get(pk=opp.pk).stage == "discovery"
 
+    # the next stage, but its gate (M2) is not met: the alert lists what is missing
+    page.reload()
+    alert = page.locator("#board-alert")
+    page.locator(f"li.board-card[data-number='{opp.number}']").drag_to(
+        page.locator("ol.board-cards[data-stage='confirmation']"))
+    expect(alert).to_contain_text("Upload the Screening report.")
+    expect(alert).to_contain_text("Get the Screening report approval.")
+    assert Opportunity.objects.get(pk=opp.pk).stage == "discovery"
+
+    fulfil(opp)
     page.reload()  # a fresh board: the refused card was put back where it was
     expect(page.locator(f"ol[data-stage='discovery'] li[data-number='{opp.number}']")).to_be_visible()
     page.locator(f"li.board-card[data-number='{opp.number}']").drag_to(

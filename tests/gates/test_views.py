@@ -123,3 +123,15 @@ def test_page_query_count_is_fixed(org, django_assert_max_num_queries):
         c.post(url(opp, "upload"), {"doc_type": "proposal", "file": SimpleUploadedFile(f"p{i}.pdf", PDF)})
     with django_assert_max_num_queries(few):
         assert c.get(url(opp)).status_code == 200
+
+
+def test_editor_assigns_supporters_on_the_stage_page(org):
+    """spec: P2, P3 — the owner assigns presales and customer success; a rep is refused; others get 404."""
+    opp = make_opportunity(actor=org.r1, now=NOW)
+    c = client_for(org.r1)
+    assert f'value="{org.presales.pk}"' in c.get(url(opp)).content.decode()
+    assert c.post(url(opp, "assign"), {"user": org.presales.pk}).status_code == 302
+    assert c.post(url(opp, "assign"), {"user": org.r2.pk}, follow=True).status_code == 200
+    assert list(opp.assignments.values_list("user__username", flat=True)) == ["presales"]
+    assert client_for(org.presales).post(url(opp, "assign"), {"user": org.cs.pk}).status_code == 403
+    assert client_for(org.r2).post(url(opp, "assign"), {"user": org.cs.pk}).status_code == 404

@@ -290,3 +290,19 @@ def test_risk_warnings_with_interventions(org):
     assert "ask about the internal disagreement" in html  # X4 for internal_discussion
     zh = client_for(org.r1, lang="zh-hans").get(card_url(old)).content.decode()
     assert "增加一次高层拜访" in section(zh, "risks")
+
+
+def test_recent_changes_name_the_stage_work(org):
+    """spec: M1 — uploads, approvals and scores show in the card's recent changes under readable names."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from opphub.gates.services import approval_request, document_upload
+    from tests.stagework import PDF
+
+    opp = make_opportunity(actor=org.r1)
+    now = dt.datetime.now(dt.UTC)
+    document_upload(actor=org.r1, opportunity=opp, doc_type="screening_report",
+                    upload=SimpleUploadedFile("a.pdf", PDF), now=now)
+    approval_request(actor=org.r1, opportunity=opp, key="screening_report", now=now)
+    changes = section(client_for(org.r1).get(card_url(opp)).content.decode(), "changes-title")
+    assert "<strong>documents</strong>" in changes and "<strong>approvals</strong>" in changes

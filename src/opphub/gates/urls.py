@@ -17,6 +17,7 @@ urlpatterns = [
     path("<str:number>/stage/approvals/<int:pk>/decide/", views.approval_decide_view, name="approval_decide"),
     path("<str:number>/stage/objections/", views.objection_view, name="objection"),
     path("<str:number>/stage/objections/<int:pk>/resolve/", views.resolve_view, name="resolve"),
+    path("<str:number>/stage/supporters/", views.assign_view, name="assign"),
     path("<str:number>/stage/archive/", views.archive_view, name="archive"),
     path("<str:number>/stage/archive/reviews/<int:pk>/decide/", views.review_decide_view, name="review_decide"),
 ]

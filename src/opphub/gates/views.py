@@ -53,6 +53,17 @@ def _requestable(playbook: Any, opportunity: Any, granted: set[str], pending: se
     return keys
 
 
+def _assignable(user: Any, opportunity: Any) -> list[Any]:
+    """Supporters who may be assigned (active presales, customer success, finance, legal), for editors."""
+    if not access.can_edit_opportunity(user, opportunity):
+        return []
+    from opphub.people.models import User
+
+    taken = opportunity.assignments.values("user_id")
+    return list(User.objects.filter(is_active=True, role__in=access.SUPPORT_ROLES).exclude(pk__in=taken)
+                .order_by("role", "display_name"))
+
+
 def _page(request: HttpRequest, opportunity: Any, *, status: int = 200, **forms: Any) -> HttpResponse:
     now = timezone.now()
     panel = gate_panel(opportunity, now=now)
@@ -93,6 +104,8 @@ def _page(request: HttpRequest, opportunity: Any, *, status: int = 200, **forms:
         "reviews": reviews, "pending_review": next((r for r in reviews if r.state == ApprovalState.PENDING), None),
         "can_review": access.can_review_loss(user), "open_group": GROUP_OF_STAGE.get(opportunity.stage, ""),
         "card_url": reverse("opportunities:card", kwargs={"number": opportunity.number}),
+        "supporters": list(opportunity.assignments.select_related("user").order_by("assigned_at", "id")),
+        "assignable": _assignable(user, opportunity),
     }
     return render(request, "gates/stage.html", context, status=status)
 
@@ -305,3 +318,29 @@ def review_decide_view(request: HttpRequest, number: str, pk: int) -> HttpRespon
     else:
         messages.success(request, _("Decision recorded."))
     return HttpResponseRedirect(_url(opportunity, "archive"))
+
+
+@login_required
+@require_POST
+def assign_view(request: HttpRequest, number: str) -> HttpResponse:
+    """Assign a presales engineer, customer success manager or finance/legal reviewer (P2, P3, S4)."""
+    from opphub.opportunities.services import opportunity_assign
+    from opphub.people.models import User
+
+    opportunity = opportunity_for_card(request.user, number)
+    raw = str(request.POST.get("user", ""))
+    user = (User.objects.filter(pk=int(raw), is_active=True, role__in=access.SUPPORT_ROLES).first()
+            if raw.isdigit() and len(raw) < 19 else None)
+    if user is None:
+        messages.error(request, _("Choose a person to assign."))
+        return HttpResponseRedirect(_url(opportunity, "supporters"))
+    try:
+        opportunity_assign(actor=request.user, opportunity=opportunity, user=user, now=timezone.now())
+    except NotAllowed as exc:
+        raise PermissionDenied(str(exc.message)) from None
+    except ValidationError as exc:
+        for m in exc.messages:
+            messages.error(request, m)
+    else:
+        messages.success(request, _("%(user)s is assigned.") % {"user": user})
+    return HttpResponseRedirect(_url(opportunity, "supporters"))

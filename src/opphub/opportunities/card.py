@@ -141,14 +141,18 @@ def _chain(contacts: list[Contact], contacted_ids: set[int]) -> list[ChainGroup]
 
 
 def _field_label(name: str) -> str:
-    if name == "assignees":
-        return _("supporters")
-    if name == "budget_range":
-        return _("budget range")
+    # stage work is audited on the opportunity under these names (gates/services.py)
+    labels = {"assignees": _("supporters"), "budget_range": _("budget range"), "documents": _("documents"),
+              "confirmations": _("customer confirmations"), "approvals": _("approvals"),
+              "objections": _("objections"), "requirement_scores": _("requirement item scores"),
+              "archive": _("archive")}
+    if name in labels:
+        return str(labels[name])
     try:
-        return str(Opportunity._meta.get_field(name).verbose_name)
+        field = Opportunity._meta.get_field(name)
     except FieldDoesNotExist:
         return name
+    return str(getattr(field, "verbose_name", name))
 
 
 def _changes(opportunity: Opportunity, playbook: Playbook) -> list[Change]:
