@@ -49,6 +49,31 @@ def test_new_version_applies_to_new_opportunities_only(org, playbook_dir):
     assert PlaybookVersion.objects.filter(key="standard").count() == 2
 
 
+def test_gates_judge_each_opportunity_by_its_own_version(org, playbook_dir):
+    """spec: L2, S2 gate — raising the requirement-match threshold to 80 applies to opportunities created
+    afterwards; a running one still passes at 75 under the version it started with."""
+    from decimal import Decimal
+
+    from opphub.common.errors import MoveRefused
+    from opphub.gates.models import StageRecord
+    from opphub.opportunities.services import opportunity_move_stage
+    from tests.stagework import fulfil
+
+    running = fulfil(make_opportunity(actor=org.r1, now=NOW))
+    _edit(playbook_dir / "standard.toml", f'version = "{running.playbook_version.version}"', 'version = "99.0.0"')
+    _edit(playbook_dir / "standard.toml", "min_requirement_match = 70", "min_requirement_match = 80")
+    playbooks_sync()
+    created_after = fulfil(make_opportunity(actor=org.r1, now=NOW))
+    StageRecord.objects.filter(opportunity__in=[running, created_after]).update(screening_match=Decimal(75))
+    opportunity_move_stage(actor=org.r1, opportunity=running, to_stage="confirmation", now=NOW)
+    assert running.stage == "confirmation"
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(MoveRefused) as err:
+        opportunity_move_stage(actor=org.r1, opportunity=created_after, to_stage="confirmation", now=NOW)
+    assert err.value.details == ["The requirement match is 75%; at least 80% is needed."]
+
+
 def test_changed_file_without_new_version_is_refused(org, playbook_dir):
     _edit(playbook_dir / "standard.toml", "back_below = 60", "back_below = 55")
     with pytest.raises(PlaybookChangedWithoutNewVersion, match="give it a new version"):
