@@ -261,3 +261,20 @@ def test_s3_needs_a_director_level_contact_and_signed_sheet(org):
         "Attach the customer's confirmation of the Requirement confirmation sheet (signature scan or email).",
         "Contact a director-level (or higher) decision-chain contact and log it in a follow-up."]
     assert ContactFactory  # the factory builds the chain in tests.stagework
+
+
+def test_bulk_snapshots_agree_with_single_ones(org, django_assert_max_num_queries):
+    """spec: M2 — My day checks many gates at once; the bulk reader sees exactly what the single one sees."""
+    from opphub.gates.selectors import build_snapshot, build_snapshots
+
+    opps = [make_opportunity(actor=org.r1, now=NOW) for _ in range(3)]
+    advance_to(opps[1], "confirmation", now=NOW)
+    advance_to(opps[2], "closing", now=NOW)
+    services.objection_record(actor=org.r1, opportunity=opps[2], text="价格太高", now=NOW)
+    opps = list(Opportunity.objects.filter(pk__in=[o.pk for o in opps]).order_by("pk"))
+    with django_assert_max_num_queries(11):
+        bulk = build_snapshots(opps, now=NOW)
+    for o in opps:
+        single = build_snapshot(o, now=NOW)
+        assert bulk[o.pk] == single, o.stage
+        assert sorted(bulk[o.pk].contacts, key=repr) == sorted(single.contacts, key=repr)

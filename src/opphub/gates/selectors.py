@@ -79,38 +79,79 @@ def price_band_min(opportunity: Any) -> Decimal | None:
 
 def build_snapshot(opportunity: Any, *, now: datetime, documents: dict[str, Document] | None = None,
                    record: StageRecord | None = None) -> GateSnapshot:
-    """Everything the gates (M2) and deadlines need, read from the database (about ten queries)."""
-    from opphub.followups.models import FollowUp
-    from opphub.opportunities.models import Assignment
+    """Everything the gates (M2) and deadlines need about one opportunity (about ten queries)."""
+    return build_snapshots([opportunity], now=now,
+                           records=None if record is None else {opportunity.pk: record},
+                           documents=None if documents is None else {opportunity.pk: documents})[opportunity.pk]
 
-    record = record if record is not None else stage_record_of(opportunity)
-    documents = documents if documents is not None else latest_documents(opportunity)
+
+def build_snapshots(opportunities: list[Any], *, now: datetime,
+                    records: dict[int, StageRecord] | None = None,
+                    documents: dict[int, dict[str, Document]] | None = None) -> dict[int, GateSnapshot]:
+    """Snapshots of many opportunities with a fixed number of queries (one per kind of fact), e.g. for
+    a rep's "My day". ``records`` / ``documents`` may be given when the caller has read them already."""
+    from opphub.customers.models import Contact
+    from opphub.followups.models import FollowUp
+    from opphub.opportunities.models import Assignment, Opportunity
+
+    ids = [o.pk for o in opportunities]
     tz = timezone.get_current_timezone()
 
     def local(value: datetime | None) -> datetime | None:
         return timezone.localtime(value, tz) if value is not None else None
 
-    followups = tuple(FollowUpFact(kind=k, occurred_at=local(t))  # type: ignore[arg-type]
-                      for k, t in FollowUp.objects.filter(opportunity=opportunity).values_list("kind", "occurred_at"))
-    objections = tuple(ObjectionFact(raised_at=local(o.raised_at), resolved_at=local(o.resolved_at),  # type: ignore[arg-type]
-                                     ref=str(o.pk)) for o in Objection.objects.filter(opportunity=opportunity))
-    roles = Assignment.objects.filter(opportunity=opportunity).values_list("user__role", flat=True)
-    scored = RequirementScore.objects.filter(opportunity=opportunity).values_list("item", flat=True)
-    approved = Approval.objects.filter(opportunity=opportunity, state=ApprovalState.APPROVED).values_list("key",
-                                                                                                       flat=True)
-    return GateSnapshot(
-        stage=opportunity.stage, status=opportunity.status, now=local(now),  # type: ignore[arg-type]
-        entered_stage_at=local(opportunity.stage_entered_at),  # type: ignore[arg-type]
-        filled_fields=filled_fields(opportunity, record),
-        documents={k: DocumentFact(uploaded=True, customer_confirmed=d.confirmed) for k, d in documents.items()},
-        approvals=frozenset(approved), contacts=_contact_facts(opportunity), followups=followups,
-        objections=objections,
-        participants=frozenset(PARTICIPANT_OF_ROLE[r] for r in roles if r in PARTICIPANT_OF_ROLE),
-        scored_items=frozenset(scored), requirement_match=record.screening_match,
-        budget_max=opportunity.budget_max if opportunity.budget_max is not None else opportunity.budget_min,
-        price_band_min=price_band_min(opportunity),
-        closed_at=local(opportunity.closed_at), archived_at=local(record.archived_at),
-    )
+    def grouped(rows: Any) -> dict[int, list[Any]]:
+        out: dict[int, list[Any]] = {}
+        for opp_id, *rest in rows:
+            out.setdefault(opp_id, []).append(rest[0] if len(rest) == 1 else tuple(rest))
+        return out
+
+    if records is None:
+        records = {r.opportunity_id: r for r in StageRecord.objects.filter(opportunity_id__in=ids)}
+    if documents is None:
+        documents = {}
+        for doc in (Document.objects.filter(opportunity_id__in=ids).defer("file", "confirmation")
+                    .order_by("opportunity_id", "doc_type", "-uploaded_at", "-id")):
+            documents.setdefault(doc.opportunity_id, {}).setdefault(doc.doc_type, doc)
+    followups = grouped(FollowUp.objects.filter(opportunity_id__in=ids).order_by()
+                        .values_list("opportunity_id", "kind", "occurred_at"))
+    objections = grouped(Objection.objects.filter(opportunity_id__in=ids).order_by("raised_at", "id")
+                         .values_list("opportunity_id", "raised_at", "resolved_at", "pk"))
+    roles = grouped(Assignment.objects.filter(opportunity_id__in=ids).order_by()
+                    .values_list("opportunity_id", "user__role"))
+    scored = grouped(RequirementScore.objects.filter(opportunity_id__in=ids).order_by()
+                     .values_list("opportunity_id", "item"))
+    approved = grouped(Approval.objects.filter(opportunity_id__in=ids, state=ApprovalState.APPROVED).order_by()
+                       .values_list("opportunity_id", "key"))
+    touched = set(FollowUp.contacts.through.objects.filter(followup__opportunity_id__in=ids)
+                  .values_list("followup__opportunity_id", "contact_id"))
+    contacts = grouped(Contact.objects.filter(customer_id__in={o.customer_id for o in opportunities}).order_by()
+                       .values_list("customer_id", "pk", "decision_role", "is_director_or_above"))
+    bands = dict(Opportunity.objects.filter(pk__in=ids).order_by().values("pk")
+                 .annotate(m=Min("products__price_band_min")).values_list("pk", "m"))
+    out = {}
+    for o in opportunities:
+        record = records.get(o.pk) or StageRecord(opportunity_id=o.pk)
+        docs = documents.get(o.pk, {})
+        out[o.pk] = GateSnapshot(
+            stage=o.stage, status=o.status, now=local(now),  # type: ignore[arg-type]
+            entered_stage_at=local(o.stage_entered_at),  # type: ignore[arg-type]
+            filled_fields=filled_fields(o, record),
+            documents={k: DocumentFact(uploaded=True, customer_confirmed=d.confirmed) for k, d in docs.items()},
+            approvals=frozenset(approved.get(o.pk, ())),
+            contacts=tuple(ContactFact(role=r, director_or_above=d, contacted=(o.pk, cid) in touched)
+                           for cid, r, d in contacts.get(o.customer_id, ())),
+            followups=tuple(FollowUpFact(kind=k, occurred_at=local(t))  # type: ignore[arg-type]
+                            for k, t in followups.get(o.pk, ())),
+            objections=tuple(ObjectionFact(raised_at=local(r), resolved_at=local(v), ref=str(pk))  # type: ignore[arg-type]
+                             for r, v, pk in objections.get(o.pk, ())),
+            participants=frozenset(PARTICIPANT_OF_ROLE[r] for r in roles.get(o.pk, ()) if r in PARTICIPANT_OF_ROLE),
+            scored_items=frozenset(scored.get(o.pk, ())), requirement_match=record.screening_match,
+            budget_max=o.budget_max if o.budget_max is not None else o.budget_min,
+            price_band_min=bands.get(o.pk),
+            closed_at=local(o.closed_at), archived_at=local(record.archived_at),
+        )
+    return out
 
 
 def health_inputs(playbook: Playbook, opportunity: Any, *, record: StageRecord | None = None,
