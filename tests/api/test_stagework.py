@@ -91,3 +91,20 @@ def test_win_archive_and_health_history(org):
     c.patch(url(opp, "/stage-record"), {"success_points": "高层拜访促成决策"}, content_type=JSON)
     assert c.post(url(opp, "/archive"), content_type=JSON).json()["archived_at"]
     assert not Approval.objects.filter(state="pending").exists()
+
+
+def test_won_records_an_event_for_integrations(org):
+    """spec: S4 — marking won records an "opportunity.won" event that integrations poll in id order."""
+    opp = advance_to(make_opportunity(actor=org.r1), "closing")
+    c = token_client(org.r1)
+    fulfil(opp)
+    c.post(url(opp, "/close"), {"outcome": "won", "note": "合同已盖章"}, content_type=JSON)
+    lost = make_opportunity(actor=org.r1)
+    c.post(url(lost, "/close"), {"outcome": "lost"}, content_type=JSON)
+    events = c.get("/api/events").json()
+    assert [(e["kind"], e["number"]) for e in events] == [("opportunity.won", opp.number),
+                                                          ("opportunity.lost", lost.number)]
+    assert events[0]["payload"]["note"] == "合同已盖章" and events[0]["payload"]["service_contact_id"]
+    assert c.get("/api/events", {"after": events[0]["id"]}).json()[0]["kind"] == "opportunity.lost"
+    assert c.get("/api/events", {"kind": "opportunity.won"}).json() == events[:1]
+    assert token_client(org.r2).get("/api/events").json() == []  # not r2's opportunities

@@ -12,7 +12,7 @@ from django.urls import path
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
-from . import contacts, customers, errors, followups, opportunities, stagework
+from . import contacts, customers, errors, events, followups, opportunities, stagework
 from .auth import AUTH
 from .docs import LocalSwagger, docs_asset
 
@@ -47,6 +47,7 @@ api.add_router("/contacts", contacts.router)
 api.add_router("/opportunities", opportunities.router)
 api.add_router("/opportunities", followups.router)
 api.add_router("/opportunities", stagework.router)
+api.add_router("/events", events.router)
 
 # ``path("api/", include("opphub.api.urls"))`` in the root URLconf: the namespace is "api".
 app_name = "api"

@@ -219,3 +219,26 @@ class NumberSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}-{self.region_code}: {self.last}"
+
+
+class OpportunityEvent(models.Model):
+    """Business events for integrations (spec S4: a won deal triggers the delivery process). Written in the
+    same transaction as the change; read by integrations through ``GET /api/events?after=<id>``, in id order,
+    so a consumer that remembers the last id it handled misses nothing and sees nothing twice."""
+
+    WON = "opportunity.won"
+    LOST = "opportunity.lost"
+
+    kind = models.CharField(_("event"), max_length=40)
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="events")
+    payload = models.JSONField(_("data"))
+    occurred_at = models.DateTimeField(_("when"))
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("opportunity event")
+        verbose_name_plural = _("opportunity events")
+        indexes = [models.Index(fields=["kind", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.opportunity_id}"

@@ -26,7 +26,7 @@ from opphub.people import access
 from opphub.people.models import Role
 
 from .messages import stage_name, unmet_message
-from .models import Assignment, Opportunity, Pipeline, Product, StageHistory, Status
+from .models import Assignment, Opportunity, OpportunityEvent, Pipeline, Product, StageHistory, Status
 from .numbering import number_allocate
 from .playbooks import default_pipeline, playbook_of
 
@@ -281,7 +281,21 @@ def opportunity_close(*, actor: Any, opportunity: Opportunity, outcome: str, now
                    fields=["status", "closed_at", "stage", "stage_entered_at", "updated_at"])
     _enter_stage(actor=actor, opportunity=opportunity, stage=archive, now=now, note=note)
     audit_record(actor=actor, instance=opportunity, before=before, after=_audit_state(opportunity), now=now)
+    OpportunityEvent.objects.create(
+        kind=OpportunityEvent.WON if outcome == Status.WON else OpportunityEvent.LOST, opportunity=opportunity,
+        occurred_at=now, payload={
+            "number": opportunity.number, "name": opportunity.name, "customer_id": opportunity.customer_id,
+            "customer": str(opportunity.customer), "amount": str(opportunity.amount),
+            "owner_id": opportunity.owner_id, "closed_at": now.isoformat(), "note": note[:300],
+            "products": sorted(opportunity.products.values_list("code", flat=True)),
+            "service_contact_id": _service_contact_id(opportunity)})
     return opportunity
+
+
+def _service_contact_id(opportunity: Opportunity) -> int | None:
+    from opphub.gates.models import StageRecord
+
+    return StageRecord.objects.filter(pk=opportunity.pk).values_list("service_contact_id", flat=True).first()
 
 
 @transaction.atomic
