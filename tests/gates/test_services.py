@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 
 from opphub.common.errors import MoveRefused, NotAllowed, ServiceError
 from opphub.gates import archive, services
@@ -278,3 +279,28 @@ def test_bulk_snapshots_agree_with_single_ones(org, django_assert_max_num_querie
         single = build_snapshot(o, now=NOW)
         assert bulk[o.pk] == single, o.stage
         assert sorted(bulk[o.pk].contacts, key=repr) == sorted(single.contacts, key=repr)
+
+
+def test_won_tells_customer_success_and_lost_shows_the_counter_strategy(org):
+    """spec: S4, P3, X2 — Won notifies the assigned customer success manager (delivery hand-off); a lost
+    opportunity's card shows the playbook's counter-strategy for the recorded loss reason."""
+    from django.test import Client
+
+    from opphub.notifications.models import Delivery
+
+    opp = advance_to(make_opportunity(actor=org.r1, now=NOW), "closing", now=NOW)
+    fulfil(opp)
+    opportunity_assign(actor=org.r1, opportunity=opp, user=org.cs, now=NOW)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        opportunity_close(actor=org.r1, opportunity=opp, outcome="won", now=NOW)
+    assert Delivery.objects.filter(recipient=org.cs, key__startswith=f"won:{opp.pk}:").exists()
+
+    lost = opportunity_close(actor=org.r1, opportunity=make_opportunity(actor=org.r1, now=NOW), outcome="lost",
+                             now=NOW)
+    services.stage_record_update(actor=org.r1, opportunity=lost, data={"loss_reason": "price",
+                                                                        "loss_real_reason": "预算被砍"},
+                                 now=NOW, expected_version=None)
+    c = Client(HTTP_ACCEPT_LANGUAGE="en")
+    c.force_login(org.r1)
+    html = c.get(f"/opportunities/{lost.number}/").content.decode()
+    assert "value anchors" in html and "预算被砍" in html

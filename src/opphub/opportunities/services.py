@@ -289,6 +289,14 @@ def opportunity_close(*, actor: Any, opportunity: Opportunity, outcome: str, now
             "owner_id": opportunity.owner_id, "closed_at": now.isoformat(), "note": note[:300],
             "products": sorted(opportunity.products.values_list("code", flat=True)),
             "service_contact_id": _service_contact_id(opportunity)})
+    if outcome == Status.WON:  # S4: hand over to delivery — the customer success managers on the deal
+        from opphub.gates.notify import tell
+        from opphub.gates.services import card_url
+
+        for a in opportunity.assignments.select_related("user").filter(user__role=Role.CUSTOMER_SUCCESS):
+            tell(recipient=a.user, kind="won_handoff", key=f"won:{opportunity.pk}:{a.user_id}",
+                 subject=_("%(number)s is won: start the delivery hand-off") % {"number": opportunity.number},
+                 body=str(opportunity), url=card_url(opportunity))
     return opportunity
 
 
