@@ -108,3 +108,16 @@ def test_won_records_an_event_for_integrations(org):
     assert c.get("/api/events", {"after": events[0]["id"]}).json()[0]["kind"] == "opportunity.lost"
     assert c.get("/api/events", {"kind": "opportunity.won"}).json() == events[:1]
     assert token_client(org.r2).get("/api/events").json() == []  # not r2's opportunities
+
+
+def test_assign_supporters_over_the_api(org):
+    """spec: P2, P3 — editors assign supporters; only support roles; others 403/404."""
+    opp = make_opportunity(actor=org.r1)
+    c = token_client(org.r1)
+    assert c.post(url(opp, "/supporters"), {"user_id": org.presales.pk}, content_type=JSON).status_code == 201
+    assert c.post(url(opp, "/supporters"), {"user_id": org.r2.pk}, content_type=JSON).status_code == 422
+    assert c.post(url(opp, "/supporters"), {"user_id": 10**9}, content_type=JSON).status_code == 422
+    assert [s["role"] for s in c.get(url(opp, "/supporters")).json()] == ["presales"]
+    assert token_client(org.presales).post(url(opp, "/supporters"), {"user_id": org.cs.pk},
+                                           content_type=JSON).status_code == 403
+    assert token_client(org.r2).get(url(opp, "/supporters")).status_code == 404

@@ -313,3 +313,26 @@ def decide_review(request: HttpRequest, number: Text, review_id: Id, payload: Re
     archive.archive_review_decide(actor=actor(request), review=review, accept=payload.decision == "accept",
                                   comment=payload.comment, now=timezone.now())
     return {"review_id": review.pk, "review_state": review.state, "comment": review.comment}
+
+
+class SupporterIn(InSchema):
+    user_id: Id
+
+
+@router.get("/{number}/supporters", response=list[dict[str, Any]], summary="Assigned supporters (P2, P3, S4)")
+def list_supporters(request: HttpRequest, number: Text) -> list[dict[str, Any]]:
+    rows = _get(request, number).assignments.select_related("user").order_by("assigned_at", "id")
+    return [{"user": user_ref(a.user), "role": a.user.role, "assigned_at": a.assigned_at} for a in rows]
+
+
+@router.post("/{number}/supporters", response={201: dict[str, Any]},
+             summary="Assign a presales engineer, customer success manager or finance/legal reviewer")
+def assign_supporter(request: HttpRequest, number: Text, payload: SupporterIn) -> Status[dict[str, Any]]:
+    from opphub.opportunities.services import opportunity_assign
+    from opphub.people.models import User
+
+    user = User.objects.filter(pk=payload.user_id, is_active=True).first()
+    if user is None:
+        raise FieldError("user_id", "Unknown user.")
+    a = opportunity_assign(actor=actor(request), opportunity=_get(request, number), user=user, now=timezone.now())
+    return Status(201, {"user": user_ref(a.user), "role": a.user.role, "assigned_at": a.assigned_at})
