@@ -63,10 +63,10 @@ messages: install-dev
 
 # Refresh the README pictures from the browser test that makes them.
 screenshots: install-dev
-	$(BIN)/pytest -q tests/e2e/test_rep_day.py tests/e2e/test_gates.py -p no:cacheprovider
+	$(BIN)/pytest -q tests/e2e/test_rep_day.py tests/e2e/test_gates.py tests/e2e/test_escalation.py -p no:cacheprovider
 	mkdir -p docs/screenshots
 	cp build/screenshots/board.png build/screenshots/card.png build/screenshots/gate-checklist.png \
-	   build/screenshots/stage-work.png docs/screenshots/
+	   build/screenshots/stage-work.png build/screenshots/team-health.png docs/screenshots/
 
 clean:
 	rm -rf $(VENV) node_modules build

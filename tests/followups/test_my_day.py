@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 
 from opphub.followups.selectors import UPCOMING_LIMIT, my_day
 from opphub.followups.services import followup_log
+from opphub.gates.services import approval_decide, approval_request
 from opphub.opportunities.services import opportunity_move_stage
 from tests.factories import make_opportunity
 from tests.stagework import fulfil
@@ -229,13 +230,16 @@ def _queries(user, now):  # type: ignore[no-untyped-def]
 
 
 def test_fixed_query_count(org):
-    """spec: P1, architecture "fixed query count" — 2 or 20 opportunities with follow-ups: the same
-    queries (opportunities, calendar, follow-ups)."""
+    """spec: P1, architecture "fixed query count" — 2 or 20 opportunities with follow-ups and pending
+    approval requests: the same queries (opportunities, calendar, follow-ups, the rep's own requests; a
+    rep decides no approvals, so that list costs no query)."""
     def build(n):  # type: ignore[no-untyped-def]
         for i in range(n):
             opp = in_confirmation(org.r1, entered=WED - 8 * DAY, name=f"商机{i}") if i % 2 else \
                 make_opportunity(actor=org.r1, now=WED - 9 * DAY, name=f"商机{i}")
             touch(org.r1, opp, WED - dt.timedelta(days=i % 5, hours=1))
+            if opp.stage == "discovery":
+                approval_request(actor=org.r1, opportunity=opp, key="screening_report", now=WED - DAY)
 
     def page_queries():  # type: ignore[no-untyped-def]
         client = client_for(org.r1)
@@ -252,7 +256,8 @@ def test_fixed_query_count(org):
     many, day = _queries(org.r1, WED)
     assert day.open_count == 20
     assert len(day.overdue) + len(day.today) + len(day.upcoming) + day.upcoming_more == 20
-    assert few == many == 3
+    assert len(day.my_requests) == 10
+    assert few == many == 4
     assert page_queries() == few_page
 
 
@@ -272,3 +277,77 @@ def test_reminder_on_the_page(org, rf):
     late = render_to_string("followups/my_day.html", {"day": my_day(user=org.r1, now=WED.replace(hour=18)),
                                                       "oversees_others": False}, request=request)
     assert 'id="my-day-reminder"' not in late
+
+
+# ---------------------------------------------------------------- approvals (P1, M2, H4)
+
+
+def test_approvals_waiting_for_the_manager_and_the_reps_own_requests(org):
+    """spec: P1, M2 — the rep's screening-report request waits for the team's manager: it is in the
+    manager's "approvals waiting for you" (not another team's manager's) and in the rep's "your requests
+    waiting"; once decided, it leaves both."""
+    opp = make_opportunity(actor=org.r1, now=WED - 2 * DAY, name="产线数字化")
+    west = make_opportunity(actor=org.r2, now=WED - 2 * DAY)
+    approval = approval_request(actor=org.r1, opportunity=opp, key="screening_report", now=WED - DAY,
+                                note="匹配度 80%")
+    approval_request(actor=org.r2, opportunity=west, key="screening_report", now=WED - DAY)
+
+    manager = my_day(user=org.m1, now=WED)
+    assert [(r.number, r.what, r.requested_by, r.note) for r in manager.approvals_waiting] == [
+        (opp.number, "Screening report approval", str(org.r1), "匹配度 80%")]
+    assert manager.approvals_waiting[0].href == reverse("gates:stage", kwargs={"number": opp.number}) + "#approvals"
+    assert manager.approvals_waiting[0].requested_at == WED - DAY
+    assert manager.my_requests == [] and not manager.nothing_due
+    assert [r.number for r in my_day(user=org.m2, now=WED).approvals_waiting] == [west.number]
+    rep = my_day(user=org.r1, now=WED)
+    assert rep.approvals_waiting == [] and [r.number for r in rep.my_requests] == [opp.number]
+
+    approval_decide(actor=org.m1, approval=approval, approve=True, comment="", now=WED)
+    assert my_day(user=org.m1, now=WED).approvals_waiting == []
+    assert my_day(user=org.r1, now=WED).my_requests == []
+
+
+def test_nobody_is_asked_to_approve_their_own_opportunity(org):
+    """spec: M2 — a manager's request on their own opportunity waits for the director, not for them."""
+    own = make_opportunity(actor=org.m1, now=WED - 2 * DAY)
+    approval_request(actor=org.m1, opportunity=own, key="screening_report", now=WED - DAY)
+    assert my_day(user=org.m1, now=WED).approvals_waiting == []
+    assert [r.number for r in my_day(user=org.m1, now=WED).my_requests] == [own.number]
+    assert [r.number for r in my_day(user=org.director, now=WED).approvals_waiting] == [own.number]
+
+
+def test_approvals_on_the_page(org):
+    """spec: P1 — a manager who owns nothing still sees the approvals waiting, with the opportunity, what is
+    asked, who asked and a link to decide on the stage page; the rep sees the request waiting."""
+    opp = make_opportunity(actor=org.r1, now=timezone.now() - 2 * DAY, name="产线数字化")
+    approval_request(actor=org.r1, opportunity=opp, key="screening_report", now=timezone.now())
+    html = client_for(org.m1).get(reverse("followups:my_day")).content.decode()
+    section = html[html.index('id="my-day-approvals"'):html.index('id="my-day-empty"')]
+    stage = reverse("gates:stage", kwargs={"number": opp.number})
+    assert "Approvals waiting for you" in section and opp.number in section and "产线数字化" in section
+    assert "Screening report approval" in section and str(org.r1) in section
+    assert f'href="{stage}#approvals"' in section
+    html = client_for(org.r1).get(reverse("followups:my_day")).content.decode()
+    assert 'id="my-day-approvals"' not in html
+    requests = html[html.index('id="my-day-requests"'):]
+    assert "Your requests waiting" in requests and "Screening report approval" in requests
+
+
+def test_manager_query_count_does_not_grow_with_approvals(org):
+    """spec: P1, architecture "fixed query count" — a manager's my day with 1 or 6 approvals waiting."""
+    def request(n):  # type: ignore[no-untyped-def]
+        for _ in range(n):
+            opp = make_opportunity(actor=org.r1, now=WED - 2 * DAY)
+            approval_request(actor=org.r1, opportunity=opp, key="screening_report", now=WED - DAY)
+
+    def count():  # type: ignore[no-untyped-def]
+        org.m1.__dict__.pop("_opphub_managed_team_ids", None)  # as on a fresh request
+        return _queries(org.m1, WED)
+
+    request(1)
+    count()
+    one, day = count()
+    assert len(day.approvals_waiting) == 1
+    request(5)
+    six, day = count()
+    assert len(day.approvals_waiting) == 6 and one == six

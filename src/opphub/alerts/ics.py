@@ -1,68 +1,83 @@
-"""The per-user calendar feed (issue 4 item 8): the next touch due of each own open opportunity as a
-VTODO (computed set-based with the scan's expression, one query per cadence stage) and the open
-escalated/intervention tasks the user must act on as a manager. Follow-ups have no planned date
-(a follow-up is logged after it happened), so there are no future meetings to list yet."""
+"""The per-user calendar feed (issue 4 item 8), an iCalendar document behind a secret token:
+
+- VTODO: the next touch due of each own open opportunity (C1-C4); the S2 interview, S4 objection and
+  S5 archive deadlines not yet met; the escalated / intervention tasks the user must act on as a
+  manager (M3, P6);
+- VEVENT: the planned next steps of follow-ups (meetings), one hour from ``next_step_at``.
+
+What is listed is read in :mod:`opphub.alerts.calendar_items` (set-based, a fixed number of queries).
+Every UID is stable, so a calendar app updates an item instead of duplicating it on each refresh.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import quote
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Todo
+from icalendar import Calendar, Event, Todo
 
-from opphub.methodology.business_days import add_working_days
-from opphub.opportunities.models import Opportunity, PlaybookVersion, Status
-from opphub.opportunities.playbooks import playbook_of
-from opphub.workdays.calendar import work_calendar
-
+from .calendar_items import MEETING_LENGTH, WorkingDays, books_in_use, deadline_dues, meetings, touch_dues
 from .models import Alert, AlertKind
-from .scan import touch_base_expr
 
 PRODID = "-//OppHub//opphub calendar feed//ZH"
+NUMBER_PLACEHOLDER = "NUMBER"
+OBJECTION_EXCERPT = 60
 
 
-def touch_dues(*, user: Any, now: dt.datetime) -> list[tuple[Opportunity, dt.datetime]]:
-    """(opportunity, next touch due) for the user's own open opportunities, earliest first."""
-    out: list[tuple[Opportunity, dt.datetime]] = []
-    calendar = None
-    versions = PlaybookVersion.objects.filter(pk__in=Opportunity.objects.filter(owner=user, status=Status.OPEN)
-                                              .values("playbook_version_id"))
-    for version in versions:
-        book = playbook_of(version)
-        for stage in book.stages:
-            cad = stage.cadence
-            if stage.closed or cad is None:
-                continue
-            qs = (Opportunity.objects.filter(owner=user, status=Status.OPEN, playbook_version=version, stage=stage.key)
-                  .annotate(z_basis=touch_base_expr(cad.touches, now)).only("id", "number", "name"))
-            for opp in qs:
-                if cad.working_days:
-                    calendar = calendar or work_calendar()
-                    local = opp.z_basis.astimezone(now.tzinfo)
-                    due = dt.datetime.combine(add_working_days(calendar, local.date(), cad.per_days), dt.time.max,
-                                              tzinfo=now.tzinfo)
-                else:
-                    due = opp.z_basis + dt.timedelta(days=cad.per_days)
-                out.append((opp, due))
-    out.sort(key=lambda pair: (pair[1], pair[0].number))
-    return out
+def _deadline_summary(action: str, number: str, name: str, text: str) -> str:
+    values = {"number": number, "name": name}
+    if action == "interview":
+        return _("Hold the 5W1H interview: %(number)s %(name)s") % values
+    if action == "objection":
+        excerpt = text if len(text) <= OBJECTION_EXCERPT else text[:OBJECTION_EXCERPT - 1] + "…"
+        return _("Answer the objection: %(number)s %(name)s — %(objection)s") % {**values, "objection": excerpt}
+    return _("Complete the archive: %(number)s %(name)s") % values
 
 
 def feed(*, user: Any, now: dt.datetime, base_url: str) -> bytes:
+    card = base_url + reverse("opportunities:card", kwargs={"number": NUMBER_PLACEHOLDER})
+
+    def card_url(number: str) -> str:
+        return card.replace(NUMBER_PLACEHOLDER, quote(number, safe="-"))
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("x-wr-calname", _("OppHub to-dos of %(user)s") % {"user": user})
-    for opp, due in touch_dues(user=user, now=now):
+    books = books_in_use(user)
+    days = WorkingDays()
+    for opp, due in touch_dues(user=user, now=now, books=books, days=days):
         todo = Todo()
         todo.add("uid", f"touch-{opp.pk}-{int(due.timestamp())}@opphub")
         todo.add("dtstamp", now)
         todo.add("due", due)
         todo.add("summary", _("Touch the customer: %(number)s %(name)s") % {"number": opp.number, "name": opp.name})
-        todo.add("url", base_url + reverse("opportunities:card", kwargs={"number": opp.number}))
+        todo.add("url", card_url(opp.number))
         cal.add_component(todo)
+    for d in deadline_dues(user=user, books=books, days=days):
+        todo = Todo()
+        todo.add("uid", d.uid)
+        todo.add("dtstamp", now)
+        todo.add("dtstart", d.start)
+        todo.add("due", d.due)  # a date: due by the end of that day
+        todo.add("summary", _deadline_summary(d.action, d.number, d.name, d.text))
+        todo.add("categories", [d.action])
+        todo.add("url", base_url + reverse("gates:stage", kwargs={"number": d.number}))
+        cal.add_component(todo)
+    for f in meetings(user=user, now=now):
+        event = Event()
+        event.add("uid", f"followup-{f.pk}-next-step@opphub")
+        event.add("dtstamp", now)
+        event.add("dtstart", f.next_step_at)
+        event.add("dtend", f.next_step_at + MEETING_LENGTH)
+        what = f.next_step or _("Next step")
+        event.add("summary", f"{what} · {f.opportunity.number}")
+        event.add("description", f"{f.opportunity.number} {f.opportunity.name}\n{f.notes}")
+        event.add("url", card_url(f.opportunity.number))
+        cal.add_component(event)
     tasks = (Alert.objects.filter(escalated_to=user, resolved_at__isnull=True,
                                   kind__in=[AlertKind.OVERDUE_TOUCH, AlertKind.INTERVENTION])
              .select_related("opportunity", "owner"))
@@ -73,6 +88,6 @@ def feed(*, user: Any, now: dt.datetime, base_url: str) -> bytes:
         todo.add("due", alert.escalated_at or now)
         label = _("Step in") if alert.kind == AlertKind.INTERVENTION else _("Escalated")
         todo.add("summary", f"{label}: {alert.opportunity.number} {alert.opportunity.name} ({alert.owner})")
-        todo.add("url", base_url + reverse("opportunities:card", kwargs={"number": alert.opportunity.number}))
+        todo.add("url", card_url(alert.opportunity.number))
         cal.add_component(todo)
     return cal.to_ical()

@@ -32,6 +32,8 @@ class FollowUpIn(InSchema):
     objections: Text = ""
     competitor_moves: Text = ""
     next_step: Text = Field("", max_length=300)
+    next_step_at: AwareDatetime | None = Field(None, description="when the next step is planned (a meeting in the "
+                                                                   "calendar feed); after occurred_at")
     contact_ids: list[Id] = Field([], description="contacts of the opportunity's customer who took part")
 
 
@@ -47,6 +49,7 @@ class FollowUpOut(Schema):
     objections: str
     competitor_moves: str
     next_step: str
+    next_step_at: dt.datetime | None
     created_at: dt.datetime
 
 
@@ -62,7 +65,8 @@ def followup_out(f: FollowUp) -> dict[str, Any]:
         "id": f.pk, "kind": f.kind, "direction": f.direction, "occurred_at": f.occurred_at,
         "author": user_ref(f.author), "contacts": [{"id": c.pk, "name": c.name} for c in f.contacts.all()],
         "notes": f.notes, "customer_feedback": f.customer_feedback, "objections": f.objections,
-        "competitor_moves": f.competitor_moves, "next_step": f.next_step, "created_at": f.created_at,
+        "competitor_moves": f.competitor_moves, "next_step": f.next_step, "next_step_at": f.next_step_at,
+        "created_at": f.created_at,
     }
 
 

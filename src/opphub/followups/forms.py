@@ -26,9 +26,10 @@ class FollowUpForm(forms.ModelForm):
     class Meta:
         model = FollowUp
         fields = ["kind", "direction", "occurred_at", "notes", "customer_feedback", "objections",
-                  "competitor_moves", "next_step"]
+                  "competitor_moves", "next_step", "next_step_at"]
         widgets = {
             "occurred_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_MINUTE),
+            "next_step_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_MINUTE),
             "notes": forms.Textarea(attrs={"rows": 3}),
             "customer_feedback": forms.Textarea(attrs={"rows": 2}),
             "objections": forms.Textarea(attrs={"rows": 2}),
@@ -42,6 +43,8 @@ class FollowUpForm(forms.ModelForm):
         self.fields["occurred_at"].initial = timezone.localtime(now).replace(second=0, microsecond=0)
         self.fields["occurred_at"].help_text = _("your local time")
         self.fields["kind"].initial = "phone"
+        self.fields["next_step_at"].help_text = _("optional: when the next step is planned (your local time); "
+                                                  "it goes into your calendar feed")
 
     def _post_clean(self) -> None:
         """Validation is the service's job (followup_log); nothing model-level here."""

@@ -38,6 +38,7 @@ class FollowUp(models.Model):
     objections = models.TextField(_("objections"), blank=True)
     competitor_moves = models.TextField(_("competitor moves"), blank=True)
     next_step = models.CharField(_("next step"), max_length=300, blank=True)
+    next_step_at = models.DateTimeField(_("next step when"), null=True, blank=True)  # a planned meeting (ICS feed)
     created_at = models.DateTimeField(_("logged"))
 
     class Meta:

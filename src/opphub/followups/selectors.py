@@ -6,6 +6,9 @@ follow-ups inside the longest cadence window of the playbooks involved (one quer
 (:mod:`opphub.methodology.cadence`) then decides per opportunity in Python; that loop is bounded by
 one person's own open opportunities (the set-based scan over every opportunity is a separate job).
 
+Approvals (P1, M2, H4): those waiting for the user's decision and the user's own requests still
+waiting, one query each (the opportunity, its playbook version and the requester joined in).
+
 "Updated" means a follow-up was logged (P6 counts days "without a follow-up update"); an opportunity
 without any follow-up counts from its creation.
 """
@@ -26,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from opphub.methodology.cadence import CadenceInput, Touch, TouchDue, ZombieState, cadence_state, due_status
 from opphub.methodology.playbook import Playbook
+from opphub.opportunities.messages import approval_name
 from opphub.opportunities.playbooks import playbook_of
 from opphub.people import access
 from opphub.workdays.calendar import work_calendar
@@ -66,6 +70,20 @@ class DayRow:
 
 
 @dataclass
+class ApprovalRow:
+    """A pending approval as "my day" lists it: the opportunity, what is asked, who asked and when."""
+
+    pk: int
+    number: str
+    name: str
+    what: str
+    requested_by: str
+    requested_at: datetime
+    note: str
+    href: str  # the stage page's approvals section, where it is decided
+
+
+@dataclass
 class MyDay:
     now: datetime
     open_count: int = 0
@@ -76,10 +94,12 @@ class MyDay:
     not_updated: list[DayRow] = field(default_factory=list)
     update_by: time | None = None  # the daily update time while the reminder applies
     zombies: list[DayRow] = field(default_factory=list)
+    approvals_waiting: list[ApprovalRow] = field(default_factory=list)  # for the user to decide
+    my_requests: list[ApprovalRow] = field(default_factory=list)  # the user asked; nobody decided yet
 
     @property
     def nothing_due(self) -> bool:
-        return not (self.overdue or self.today or self.not_updated or self.zombies)
+        return not (self.overdue or self.today or self.not_updated or self.zombies or self.approvals_waiting)
 
 
 def my_day(*, user: Any, now: datetime) -> MyDay:
@@ -90,6 +110,8 @@ def my_day(*, user: Any, now: datetime) -> MyDay:
         .select_related("customer", "playbook_version").only(*OPPORTUNITY_COLUMNS).order_by("id")
     )
     day = MyDay(now=now, open_count=len(opportunities))
+    day.approvals_waiting = _approval_rows(access.approvals_waiting_for(user))
+    day.my_requests = _approval_rows(access.approval_requests_by(user))
     if not opportunities:
         return day
     books: dict[int, Playbook] = {}
@@ -140,6 +162,18 @@ def my_day(*, user: Any, now: datetime) -> MyDay:
     day.upcoming, day.upcoming_more = later[:UPCOMING_LIMIT], max(len(later) - UPCOMING_LIMIT, 0)
     day.zombies.sort(key=lambda r: (-(r.zombie.days_without_update if r.zombie else 0), r.number))
     return day
+
+
+def _approval_rows(qs: Any) -> list[ApprovalRow]:
+    stage_href = reverse("gates:stage", kwargs={"number": NUMBER_PLACEHOLDER}) + "#approvals"
+    rows = (qs.select_related("opportunity__playbook_version", "requested_by")
+            .defer("opportunity__playbook_version__content").order_by("requested_at", "id"))
+    return [ApprovalRow(pk=a.pk, number=a.opportunity.number, name=a.opportunity.name,
+                        what=approval_name(playbook_of(a.opportunity.playbook_version), a.key),
+                        requested_by=str(a.requested_by), requested_at=timezone.localtime(a.requested_at),
+                        note=a.request_note,
+                        href=stage_href.replace(NUMBER_PLACEHOLDER, quote(a.opportunity.number, safe="-")))
+            for a in rows]
 
 
 def _window_days(books: Any) -> int:

@@ -19,7 +19,7 @@ from opphub.people import access
 from .models import FollowUp
 
 FOLLOWUP_FIELDS = ("kind", "direction", "occurred_at", "notes", "customer_feedback", "objections",
-                   "competitor_moves", "next_step")
+                   "competitor_moves", "next_step", "next_step_at")
 FUTURE_TOLERANCE = timedelta(minutes=10)
 
 
@@ -27,7 +27,8 @@ FUTURE_TOLERANCE = timedelta(minutes=10)
 def followup_log(*, actor: Any, opportunity: Opportunity, data: Mapping[str, Any], now: datetime,
                  contacts: Iterable[Contact] = ()) -> FollowUp:
     """Record a touch. Contacts must belong to the opportunity's customer; a touch cannot be in the
-    future. Keeps ``opportunity.last_followup_at`` current (without bumping its edit version)."""
+    future; a planned next step (``next_step_at``, shown in the calendar feed) comes after it. Keeps
+    ``opportunity.last_followup_at`` current (without bumping its edit version)."""
     if not access.can_log_followup(actor, opportunity):
         raise NotAllowed(_("You cannot log follow-ups on this opportunity."))
     followup = FollowUp(opportunity=opportunity, author=actor, created_at=now,
@@ -37,6 +38,8 @@ def followup_log(*, actor: Any, opportunity: Opportunity, data: Mapping[str, Any
     followup.full_clean(exclude=["opportunity", "author"])
     if followup.occurred_at > now + FUTURE_TOLERANCE:
         raise ValidationError({"occurred_at": _("A follow-up cannot be in the future.")})
+    if followup.next_step_at is not None and followup.next_step_at <= followup.occurred_at:
+        raise ValidationError({"next_step_at": _("The next step must be planned after this follow-up.")})
     contacts = list(contacts)
     foreign = [c for c in contacts if c.customer_id != opportunity.customer_id]
     if foreign:

@@ -263,9 +263,21 @@ def approvals_waiting_for(user: Any) -> QuerySet[Any]:
     others = pending.exclude(key__in=list(APPROVER_ROLES))
     if sees_all(user):
         return others
-    if user.role == Role.MANAGER:
-        return others.filter(opportunity__team_id__in=managed_team_ids(user))
+    if user.role == Role.MANAGER:  # not their own opportunities: nobody approves their own (gates.services)
+        return others.filter(opportunity__team_id__in=managed_team_ids(user)).exclude(opportunity__owner=user)
     return pending.none()
+
+
+def approval_requests_by(user: Any) -> QuerySet[Any]:
+    """The user's own approval requests still waiting for a decision, on opportunities they may see."""
+    from opphub.gates.models import Approval, ApprovalState
+
+    if not getattr(user, "is_authenticated", False):
+        return Approval.objects.none()
+    pending = Approval.objects.filter(state=ApprovalState.PENDING, requested_by=user)
+    if sees_all(user):
+        return pending
+    return pending.filter(opportunity__in=visible_opportunities(user).values("pk"))
 
 
 def can_review_loss(user: Any) -> bool:
