@@ -40,6 +40,8 @@ HANT = LOCALE / "zh_Hant" / "LC_MESSAGES" / "django.po"
 # Applied after OpenCC, in order: wrong or odd-reading results for our readers (Taiwan / Hong Kong).
 FIXES: list[tuple[str, str]] = [
     ("中台", "中臺"),  # the product is 商機管理中臺
+    ("覆盤", "復盤"),  # 復盤: a review of what happened (OpenCC picks 覆)
+    ("求籤名", "求簽名"),
     ("后台", "後臺"),
     ("後台", "後臺"),
     ("賬號", "帳號"),

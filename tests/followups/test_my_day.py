@@ -232,7 +232,8 @@ def _queries(user, now):  # type: ignore[no-untyped-def]
 def test_fixed_query_count(org):
     """spec: P1, architecture "fixed query count" — 2 or 20 opportunities with follow-ups and pending
     approval requests: the same queries (opportunities, calendar, follow-ups, the rep's own requests; a
-    rep decides no approvals, so that list costs no query)."""
+    rep decides no approvals, so that list costs no query; the next gates of all of them: the opportunities'
+    gate facts, one query per kind of fact)."""
     def build(n):  # type: ignore[no-untyped-def]
         for i in range(n):
             opp = in_confirmation(org.r1, entered=WED - 8 * DAY, name=f"商机{i}") if i % 2 else \
@@ -257,7 +258,7 @@ def test_fixed_query_count(org):
     assert day.open_count == 20
     assert len(day.overdue) + len(day.today) + len(day.upcoming) + day.upcoming_more == 20
     assert len(day.my_requests) == 10
-    assert few == many == 4
+    assert few == many == 15
     assert page_queries() == few_page
 
 
@@ -351,3 +352,19 @@ def test_manager_query_count_does_not_grow_with_approvals(org):
     request(5)
     six, day = count()
     assert len(day.approvals_waiting) == 6 and one == six
+
+
+def test_next_gates_closest_to_ready_first(org):
+    """spec: P1, M2 — My day lists what each open opportunity still needs before its next step; one whose
+    gate is met shows as ready, first."""
+    from tests.stagework import fulfil
+
+    far = make_opportunity(actor=org.r1, now=WED - DAY, name="刚开始")
+    ready = fulfil(make_opportunity(actor=org.r1, now=WED - DAY, name="可推进"))
+    with translation.override("en"):
+        gates = my_day(user=org.r1, now=WED).gates
+    assert [g.number for g in gates] == [ready.number, far.number]
+    assert gates[0].missing == [] and gates[0].target == "Advance to Requirement confirmation"
+    assert "Upload the Screening report." in gates[1].missing
+    html = client_for(org.r1).get(reverse("followups:my_day")).content.decode()
+    assert 'id="my-day-gates"' in html and f"/opportunities/{ready.number}/stage/#gate" in html

@@ -84,6 +84,17 @@ class ApprovalRow:
 
 
 @dataclass
+class GateRow:
+    """P1, M2: what one of my opportunities still needs before its next step."""
+
+    number: str
+    name: str
+    target: str  # "Advance to Solution" / "Mark won"
+    missing: list[str]
+    href: str  # the stage-work page
+
+
+@dataclass
 class MyDay:
     now: datetime
     open_count: int = 0
@@ -96,6 +107,7 @@ class MyDay:
     zombies: list[DayRow] = field(default_factory=list)
     approvals_waiting: list[ApprovalRow] = field(default_factory=list)  # for the user to decide
     my_requests: list[ApprovalRow] = field(default_factory=list)  # the user asked; nobody decided yet
+    gates: list[GateRow] = field(default_factory=list)  # the next gate of each open one, closest first
 
     @property
     def nothing_due(self) -> bool:
@@ -155,6 +167,7 @@ def my_day(*, user: Any, now: datetime) -> MyDay:
             if row.zombie_level:
                 day.zombies.append(row)
 
+    day.gates = _gate_rows([o.pk for o in opportunities], now)
     dues.sort(key=lambda r: (r.touch.due_at if r.touch else now, r.number))
     day.overdue = [r for r in dues if r.status == "overdue"]
     day.today = [r for r in dues if r.status == "today"]
@@ -162,6 +175,37 @@ def my_day(*, user: Any, now: datetime) -> MyDay:
     day.upcoming, day.upcoming_more = later[:UPCOMING_LIMIT], max(len(later) - UPCOMING_LIMIT, 0)
     day.zombies.sort(key=lambda r: (-(r.zombie.days_without_update if r.zombie else 0), r.number))
     return day
+
+
+def _gate_rows(ids: list[int], now: datetime) -> list[GateRow]:
+    """The next gate's checklist of each opportunity (bulk snapshots: a fixed number of queries), those
+    closest to ready first."""
+    from opphub.gates.selectors import build_snapshots
+    from opphub.methodology.stages import check_close_with_gate, check_gate, next_stage
+    from opphub.opportunities.messages import stage_name, unmet_message
+    from opphub.opportunities.models import Opportunity
+
+    opportunities = list(Opportunity.objects.filter(pk__in=ids).select_related("playbook_version")
+                         .defer("playbook_version__content").order_by("id"))
+    snapshots = build_snapshots(opportunities, now=now)
+    href = reverse("gates:stage", kwargs={"number": NUMBER_PLACEHOLDER})
+    rows = []
+    for o in opportunities:
+        book = playbook_of(o.playbook_version)
+        if o.stage not in book.stage_keys:
+            continue
+        nxt = next_stage(book, o.stage)
+        if nxt is not None and not book.stage(nxt).closed:
+            unmet = check_gate(book, snapshots[o.pk], nxt)
+            target = _("Advance to %(stage)s") % {"stage": stage_name(book, nxt)}
+        else:
+            unmet = check_close_with_gate(book, snapshots[o.pk], "won")
+            target = _("Mark won")
+        rows.append(GateRow(number=o.number, name=o.name, target=target,
+                            missing=[unmet_message(book, u) for u in unmet],
+                            href=href.replace(NUMBER_PLACEHOLDER, quote(o.number, safe="-")) + "#gate"))
+    rows.sort(key=lambda r: (len(r.missing), r.number))
+    return rows
 
 
 def _approval_rows(qs: Any) -> list[ApprovalRow]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from opphub.methodology.playbook import Playbook
@@ -121,14 +121,17 @@ def _gate_message(playbook: Playbook, unmet: Unmet) -> str:
     if code == "participant_missing":
         return _("Assign a %(role)s to the opportunity.") % {"role": _role_name(p("role"))}
     if code == "activity_missing":
-        return _("Log %(count)s follow-up(s) of type “%(kind)s” (%(have)s so far).") % {
+        return ngettext("Log %(count)s follow-up of type “%(kind)s” (%(have)s so far).",
+                        "Log %(count)s follow-ups of type “%(kind)s” (%(have)s so far).", int(p("count") or 0)) % {
             "count": p("count"), "kind": _kind_name(p("kind")), "have": p("have")}
     if code == "requirement_items_unscored":
         return _("Score the requirement items of the confirmation sheet (%(count)s not scored yet).") % {
             "count": p("count")}
     if code == "followups_missing":
-        return _("Log a follow-up every %(days)s days: %(periods)s week(s) since %(since)s have none.") % {
-            "days": p("every_days"), "periods": p("periods"), "since": p("since")}
+        return ngettext("Log a follow-up every %(days)s days: %(periods)s period since %(since)s has none.",
+                        "Log a follow-up every %(days)s days: %(periods)s periods since %(since)s have none.",
+                        int(p("periods") or 0)) % {"days": p("every_days"), "periods": p("periods"),
+                                                   "since": p("since")}
     if code == "objections_open":
         return _("Answer the customer's open objections (%(count)s open).") % {"count": p("count")}
     if code == "requirement_match_unknown":
