@@ -86,8 +86,10 @@ def feed(*, user: Any, now: dt.datetime, base_url: str) -> bytes:
         todo.add("uid", f"alert-{alert.pk}@opphub")
         todo.add("dtstamp", now)
         todo.add("due", alert.escalated_at or now)
-        label = _("Step in") if alert.kind == AlertKind.INTERVENTION else _("Escalated")
-        todo.add("summary", f"{label}: {alert.opportunity.number} {alert.opportunity.name} ({alert.owner})")
+        summary = (_("Step in: %(number)s %(name)s (%(owner)s)") if alert.kind == AlertKind.INTERVENTION
+                   else _("Escalated: %(number)s %(name)s (%(owner)s)"))
+        todo.add("summary", summary % {"number": alert.opportunity.number, "name": alert.opportunity.name,
+                                       "owner": alert.owner})
         todo.add("url", card_url(alert.opportunity.number))
         cal.add_component(todo)
     return cal.to_ical()
