@@ -150,5 +150,11 @@ def plan_customers(rng: random.Random, *, count: int, now: datetime, window_days
                 "created_at": created, "updated_at": created,
             })
             contact_id += 1
+        if not any(c.director for c in info.contacts):  # S3 needs a director-level contact to reach (M2)
+            title = next(t for t, role, director, _w in TITLES
+                         if director and role == "influencer" and t not in seen_titles)
+            last = info.contacts[-1]
+            last.title, last.decision_role, last.director = title, "influencer", True
+            contact_rows[-1].update(title=title, decision_role="influencer", is_director_or_above=True)
         infos.append(info)
     return infos, customer_rows, contact_rows

@@ -8,6 +8,10 @@ default pipeline's current playbook version, a stage-history row per stage enter
 last; a closed opportunity's last row is the archive stage, entered at ``closed_at``), ``version``
 bumped once per move, ``last_followup_at`` = the latest follow-up. No audit rows are written for the
 demo data: its history starts with the demo (the audit trail records changes made afterwards).
+
+The stage work (``gates_plan``): stage records, documents (pointing at one small PDF per document type
+under ``MEDIA_ROOT/demo/``), approvals, requirement scores, objections and saved health scores, so that
+every stage an opportunity has left meets its gate (M2) and some open ones are ready to advance.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Max, Model
@@ -27,13 +32,18 @@ from tqdm import tqdm
 from opphub.audit.models import FieldChange
 from opphub.customers.models import Contact, Customer
 from opphub.followups.models import FollowUp
+from opphub.gates.models import Approval, Document, HealthRecord, Objection, RequirementScore, StageRecord
+from opphub.methodology.business_days import add_working_days
 from opphub.opportunities.models import Assignment, NumberSequence, Opportunity, StageHistory
 from opphub.opportunities.playbooks import default_pipeline, playbook_of, playbooks_sync
 from opphub.people.models import Role
+from opphub.workdays.calendar import work_calendar
 
 from .customers_plan import plan_customers
+from .gates_plan import GateContext, GateRows, plan_gates
 from .opps_plan import Context, Rows, plan_opportunity, plan_seeds
 from .org import DemoOrg, build_org
+from .pdfs import write_demo_files
 from .writer import Writer
 
 BASE_CUSTOMERS = 300
@@ -51,6 +61,7 @@ class DemoResult:
     counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     sequences: dict[tuple[str, int], int] = field(default_factory=dict)
+    ready: list[int] = field(default_factory=list)  # open opportunities whose current gate is met
 
 
 def _next_id(model: type[Model]) -> int:
@@ -61,11 +72,26 @@ def demo_wipe() -> dict[str, int]:
     """Delete every customer, contact, opportunity (with everything hanging off it), follow-up and
     number sequence, and their audit rows. Users, teams, regions and products stay."""
     deleted = {}
-    for model in (FollowUp, Opportunity, Contact, Customer, NumberSequence):
+    # the stage work first, leaves before what points at them: plain DELETEs instead of the ORM's cascade
+    for model in (Approval, Objection, RequirementScore, HealthRecord, Document, StageRecord,
+                  FollowUp, Opportunity, Contact, Customer, NumberSequence):
         deleted[model._meta.label] = model._default_manager.all().delete()[0]
     types = ContentType.objects.get_for_models(Opportunity, Customer, Contact).values()
     FieldChange.objects.filter(content_type__in=list(types)).delete()
     return deleted
+
+
+def _gate_context(org: DemoOrg, ctx: Context) -> GateContext:
+    book = playbook_of(default_pipeline().current_version)
+    titles = {key: (text.zh_hans, text.en) for key, text in book.documents.items()}
+    titles |= {"budget_explicit_amount": ("预算证明：明确金额", "Budget evidence: explicit amount"),
+               "budget_approved": ("预算证明：预算已审批", "Budget evidence: approval"),
+               "budget_in_annual_plan": ("预算证明：年度计划", "Budget evidence: annual plan")}
+    calendar = work_calendar()
+    return GateContext(playbook=book, now=ctx.now, tz=ctx.tz, director_id=org.by_role(Role.DIRECTOR)[0].pk,
+                       files=write_demo_files(settings.MEDIA_ROOT, titles),
+                       add_working_days=lambda day, n: add_working_days(calendar, day, n),
+                       next_health_id=_next_id(HealthRecord))
 
 
 def _context(org: DemoOrg, now: datetime, followups_mean: float) -> Context:
@@ -91,9 +117,11 @@ def _context(org: DemoOrg, now: datetime, followups_mean: float) -> Context:
 def demo_generate(*, seed: int = 1, scale: float = 1.0, now: datetime | None = None, force: bool = False,
                   progress: bool = False, opportunities: int | None = None, followups: int | None = None,
                   customers: int | None = None, extra_reps_per_team: int = 0, copy: bool = False,
-                  batch_size: int = 1000, log: Callable[[str], None] | None = None) -> DemoResult:
+                  batch_size: int = 1000, log: Callable[[str], None] | None = None,
+                  stage_work: bool = True) -> DemoResult:
     """Generate the demo company. ``scale`` multiplies the default 300 customers / 1,500 opportunities
-    (~12,000 follow-ups); ``opportunities``, ``followups`` and ``customers`` set counts directly."""
+    (~12,000 follow-ups); ``opportunities``, ``followups`` and ``customers`` set counts directly.
+    ``stage_work=False`` leaves out the stage-gate rows (records, documents, approvals, scores ...)."""
     started = time.perf_counter()
     now = now or timezone.now()
     say = log or (lambda _msg: None)
@@ -121,18 +149,28 @@ def demo_generate(*, seed: int = 1, scale: float = 1.0, now: datetime | None = N
         writer.write(Customer, customer_rows)
         writer.write(Contact, contact_rows)
         seeds = plan_seeds(rng, ctx, infos, n_opps, _next_id(Opportunity))
+        gctx = _gate_context(org, ctx)
         next_followup = _next_id(FollowUp)
         bar = tqdm(total=n_opps, unit="opp", desc="opportunities", disable=not progress, mininterval=0.5)
         for start in range(0, len(seeds), CHUNK):
             rows = Rows()
+            gates = GateRows()
             for s in seeds[start:start + CHUNK]:
                 next_followup = plan_opportunity(rng, ctx, s, rows, next_followup)
+                if stage_work:
+                    next_followup = plan_gates(rng, gctx, rows.walks[-1], rows, gates, next_followup)
             writer.write(Opportunity, rows.opportunities)
             writer.write(Opportunity.products.through, rows.products)
             writer.write(StageHistory, rows.history)
             writer.write(Assignment, rows.assignments)
             writer.write(FollowUp, rows.followups)
             writer.write(FollowUp.contacts.through, rows.followup_contacts)
+            writer.write(StageRecord, gates.records)
+            writer.write(Document, gates.documents)
+            writer.write(RequirementScore, gates.scores)
+            writer.write(HealthRecord, gates.health)
+            writer.write(Approval, gates.approvals)
+            writer.write(Objection, gates.objections)
             bar.update(len(rows.opportunities))
         bar.close()
         for (region, year), last in ctx.number_start.items():
@@ -140,5 +178,6 @@ def demo_generate(*, seed: int = 1, scale: float = 1.0, now: datetime | None = N
         writer.finish()
     result.counts = writer.counts
     result.sequences = ctx.number_start
+    result.ready = gctx.ready_ids
     result.seconds = time.perf_counter() - started
     return result

@@ -71,6 +71,23 @@ class Seed:
 
 
 @dataclass
+class Walk:
+    """What the stage-gate plan (``gates_plan``) needs to know about one planned opportunity."""
+
+    opportunity: dict
+    customer: CustomerInfo
+    events: list[tuple[int, datetime, str]]
+    status: str
+    loss_reason: str
+    manager_id: int
+    product: str
+    pains: list[str]
+    price_band_min: Decimal
+    assigned: dict[str, tuple[int, datetime]] = field(default_factory=dict)  # role -> (user id, when)
+    followups: list[tuple[int, str, datetime, list[int], str]] = field(default_factory=list)  # id kind at who obj
+
+
+@dataclass
 class Rows:
     opportunities: list[dict] = field(default_factory=list)
     products: list[dict] = field(default_factory=list)
@@ -78,6 +95,7 @@ class Rows:
     assignments: list[dict] = field(default_factory=list)
     followups: list[dict] = field(default_factory=list)
     followup_contacts: list[dict] = field(default_factory=list)
+    walks: list[Walk] = field(default_factory=list)
 
 
 def plan_seeds(rng: random.Random, ctx: Context, customers: list[CustomerInfo], count: int,
@@ -151,7 +169,8 @@ def _timeline(rng: random.Random, ctx: Context, seed: Seed) -> tuple[list[tuple[
             end = ctx.now + timedelta(days=1)
         if end >= ctx.now:
             return events, "open", ""
-        if not went_back and stage > 0 and not force and rng.random() < 0.04:  # H4: health < 60, back one stage
+        # H4: the health score (< 60) sends S2 and S3 back one stage; S4 ends in won/lost, not scored
+        if not went_back and 0 < stage < n_open - 1 and not force and rng.random() < 0.04:
             went_back = True
             events.append((stage - 1, end, "健康度低于60分，退回上一阶段补充材料"))
             t = _work_hours(rng, ctx, end + timedelta(days=rng.uniform(2, 6)))
@@ -190,7 +209,7 @@ def plan_opportunity(rng: random.Random, ctx: Context, seed: Seed, rows: Rows, n
     customer = seed.customer
     team = customer.team_key
     owner_id = customer.owner_id if rng.random() < 0.8 else rng.choice(ctx.sellers[team])
-    events, status, _reason = _timeline(rng, ctx, seed)
+    events, status, reason = _timeline(rng, ctx, seed)
     n_open = len(ctx.stage_keys) - 1
     last_stage, last_at, _ = events[-1]
     closed_at = last_at if status != "open" else None
@@ -205,6 +224,7 @@ def plan_opportunity(rng: random.Random, ctx: Context, seed: Seed, rows: Rows, n
     product_name = next(name for code, name, _lo, _hi in PRODUCTS if code == primary).replace(" ", "")
     pains = rng.sample(PAIN_POINTS[primary], k=3)
     reached = max(e[0] for e in events)
+    top = max(e[0] for e in events if e[0] < n_open)  # the furthest open stage it got to
     young = status == "open" and reached == 0
     screening_done = not young or rng.random() < 0.6
     end = closed_at or ctx.now
@@ -218,7 +238,7 @@ def plan_opportunity(rng: random.Random, ctx: Context, seed: Seed, rows: Rows, n
     roles_text = "；".join(
         f"{ {'decision_maker': '决策人', 'influencer': '影响者', 'user': '使用者'}.get(c.decision_role, '其他')}："
         f"{c.title} {c.name}" for c in contacts[:3])
-    budget = screening_done and rng.random() < 0.85
+    budget = screening_done and (rng.random() < 0.85 or top > 0)  # S1→S2 needs the budget (M2)
     rows.opportunities.append({
         "id": seed.id, "number": seed.number, "version": len(events),
         "name": f"{customer.short}{product_name}{rng.choice(PROJECT_KINDS)}",
@@ -251,20 +271,26 @@ def plan_opportunity(rng: random.Random, ctx: Context, seed: Seed, rows: Rows, n
     for stage, entered, _note in events:
         entered_at.setdefault(stage, entered)
     supporters: dict[int, list[int]] = {}
+    walk = Walk(opportunity=rows.opportunities[-1], customer=customer, events=events, status=status,
+                loss_reason=reason, manager_id=manager, product=product_name, pains=pains,
+                price_band_min=Decimal(min(ctx.products[c][1] for c in codes)))
 
-    def assign(user_id: int, stage: int) -> None:
+    def assign(user_id: int, stage: int, role: str) -> None:
         at = min(entered_at[stage] + timedelta(hours=rng.uniform(2, 48)), end)
         rows.assignments.append({"opportunity_id": seed.id, "user_id": user_id, "assigned_at": at})
         supporters.setdefault(stage, []).append(user_id)
+        walk.assigned[role] = (user_id, at)
 
-    if 1 in entered_at and rng.random() < 0.8:
-        assign(ctx.presales[team], 1)
-    if n_open - 1 in entered_at:
-        for pool, chance in ((ctx.cs_ids, 0.6), (ctx.finance_ids, 0.5), (ctx.legal_ids, 0.5)):
-            if pool and rng.random() < chance:
-                assign(rng.choice(pool), n_open - 1)
+    if 1 in entered_at and (rng.random() < 0.8 or top > 1 or status == "open"):  # P2: presales from S2 (M2)
+        assign(ctx.presales[team], 1, "presales")
+    if n_open - 1 in entered_at:  # P3, S4: won needs the hand-off and both contract reviews
+        for pool, chance, role in ((ctx.cs_ids, 0.6, "cs"), (ctx.finance_ids, 0.5, "finance"),
+                                   (ctx.legal_ids, 0.5, "legal")):
+            if pool and (rng.random() < chance or status != "lost"):
+                assign(rng.choice(pool), n_open - 1, role)
+    rows.walks.append(walk)
     return _followups(rng, ctx, seed, rows, events, owner_id, supporters, product_name, pains, amount,
-                      next_followup_id)
+                      next_followup_id, walk)
 
 
 def _stage_at(events: list[tuple[int, datetime, str]], at: datetime) -> int:
@@ -277,7 +303,7 @@ def _stage_at(events: list[tuple[int, datetime, str]], at: datetime) -> int:
 
 def _followups(rng: random.Random, ctx: Context, seed: Seed, rows: Rows, events: list[tuple[int, datetime, str]],
                owner_id: int, supporters: dict[int, list[int]], product: str, pains: list[str], amount: Decimal,
-               next_id: int) -> int:
+               next_id: int, walk: Walk) -> int:
     end = events[-1][1] if events[-1][0] == len(ctx.stage_keys) - 1 else ctx.now
     life = (end - seed.created).total_seconds()
     lo = max(1, round(ctx.followups_mean - 3))
@@ -297,6 +323,7 @@ def _followups(rng: random.Random, ctx: Context, seed: Seed, rows: Rows, events:
     order = sorted(range(len(moments)), key=lambda i: moments[i])
     contacts = seed.customer.contacts
     directors = [c for c in contacts if c.director] or contacts
+    deciders = [c for c in contacts if c.decision_role == "decision_maker"] or directors
     wan = int(amount / 10000)
     last = None
     for i in order:
@@ -307,8 +334,12 @@ def _followups(rng: random.Random, ctx: Context, seed: Seed, rows: Rows, events:
         helpers = [u for s, users in supporters.items() if s <= stage for u in users]
         if helpers and rng.random() < 0.25:
             author = rng.choice(helpers)
-        people = [rng.choice(directors)] if kind == "executive_visit" else rng.sample(
-            contacts, k=min(len(contacts), rng.choice((1, 1, 1, 2))))
+        if kind in ("executive_visit", "interview"):  # S3 entry: a director-level contact was reached
+            people = [rng.choice(deciders if kind == "interview" else directors)]
+            if kind == "interview" and len(contacts) > 1:
+                people.append(rng.choice([c for c in contacts if c is not people[0]]))
+        else:
+            people = rng.sample(contacts, k=min(len(contacts), rng.choice((1, 1, 1, 2))))
         parts = texts.compose(rng, stage=ctx.stage_keys[stage], contact=people[0].name, product=product,
                               pain=rng.choice(pains), timeline=rng.choice(TIMELINES), amount_wan=wan)
         logged = min(at + timedelta(minutes=rng.uniform(5, 600)), ctx.now)
@@ -320,6 +351,7 @@ def _followups(rng: random.Random, ctx: Context, seed: Seed, rows: Rows, events:
         })
         for person in people:
             rows.followup_contacts.append({"followup_id": next_id, "contact_id": person.id})
+        walk.followups.append((next_id, kind, at, [p.id for p in people], parts.objections))
         next_id += 1
         last = at if last is None or at > last else last
     rows.opportunities[-1]["last_followup_at"] = last

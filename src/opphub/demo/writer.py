@@ -57,9 +57,11 @@ class Writer:
         quote = self.connection.ops.quote_name
         columns = ", ".join(quote(by_attname[n].column) for n in names)
         sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+        from psycopg.types.json import Jsonb
+
         with self.connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
             for row in rows:
-                copy.write_row([row[n] for n in names])
+                copy.write_row([Jsonb(row[n]) if isinstance(row[n], dict) else row[n] for n in names])
 
     def finish(self) -> None:
         """Move PostgreSQL id sequences past the explicit keys (no-op on SQLite)."""
