@@ -135,3 +135,24 @@ def test_editor_assigns_supporters_on_the_stage_page(org):
     assert list(opp.assignments.values_list("user__username", flat=True)) == ["presales"]
     assert client_for(org.presales).post(url(opp, "assign"), {"user": org.cs.pk}).status_code == 403
     assert client_for(org.r2).post(url(opp, "assign"), {"user": org.cs.pk}).status_code == 404
+
+
+def test_a_move_that_goes_to_approval_says_so(org):
+    """spec: H4 — advancing with a score of 60-80 answers "waits for the manager's approval", not "moved";
+    the JSON answer (board) carries the outcome."""
+    from opphub.customers.models import Contact
+    from tests.stagework import advance_to, fulfil
+
+    opp = advance_to(make_opportunity(actor=org.r1, now=NOW), "confirmation", now=NOW)
+    fulfil(opp)
+    Contact.objects.filter(customer=opp.customer, decision_role="user").update(decision_role="other")
+    StageRecord.objects.filter(pk=opp.pk).update(budget_in_annual_plan=False)  # 40 + 24 + 25 = 89 ...
+    opp.requirement_scores.update(score=50)  # ... 20 + 24 + 25 = 69: the manager decides
+    move = reverse("opportunities:move", kwargs={"number": opp.number})
+    r = client_for(org.r1).post(move, {"to_stage": "solution"}, HTTP_ACCEPT="application/json")
+    body = r.json()
+    assert r.status_code == 200 and body["outcome"] == "approval" and body["stage"] == "confirmation"
+    assert "69.00" in body["message"] and "approval" in body["message"]
+    doc = Document.objects.filter(opportunity=opp, doc_type="confirmation_sheet").get()
+    download = client_for(org.r1).get(url(opp, "download", pk=doc.pk) + "?confirmation=1")
+    assert download["Content-Disposition"].endswith(f'filename="{doc.stored_name[:-4]}-confirmation.pdf"')

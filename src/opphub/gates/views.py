@@ -210,7 +210,11 @@ def download_view(request: HttpRequest, number: str, pk: int) -> HttpResponse:
     stored = document.confirmation if want_confirmation else document.file
     if not stored:
         raise Http404
-    name = stored.name.rsplit("/", 1)[-1]
+    # the archive name (NUMBER-S<n>-DOCTYPE.ext); a confirmation keeps its own extension
+    name = document.stored_name
+    if want_confirmation:
+        ext = stored.name.rsplit(".", 1)[-1] if "." in stored.name else "bin"
+        name = f"{document.stored_name.rsplit('.', 1)[0]}-confirmation.{ext}"
     try:
         handle = stored.open("rb")
     except FileNotFoundError:

@@ -92,8 +92,11 @@ def _respond(request: HttpRequest, number: str, action: Any, success: Any) -> Ht
         return _back(request, number)
     name = stage_name(playbook_of(opportunity.playbook_version), opportunity.stage)
     if as_json:
+        outcome = getattr(opportunity, "move_outcome", None)
         return JsonResponse({"ok": True, "number": opportunity.number, "stage": opportunity.stage,
-                             "stage_name": name, "status": opportunity.status, "version": opportunity.version})
+                             "stage_name": name, "status": opportunity.status, "version": opportunity.version,
+                             "outcome": outcome.result if outcome else "moved",
+                             "message": str(outcome.message) if outcome and outcome.message else ""})
     messages.success(request, success(opportunity, name))
     return _back(request, number)
 
@@ -110,8 +113,13 @@ def move_view(request: HttpRequest, number: str) -> HttpResponse:
         opportunity_move_stage(actor=request.user, opportunity=opportunity, to_stage=to_stage,
                                expected_version=version, note=note, now=timezone.now())
 
-    return _respond(request, number, action, lambda o, name: _("%(number)s moved to %(stage)s.")
-                    % {"number": o.number, "stage": name})
+    def success(o: Any, name: str) -> str:
+        outcome = getattr(o, "move_outcome", None)
+        if outcome is not None and outcome.result != "moved":  # H4: sent to the manager, or sent back
+            return str(outcome.message)
+        return _("%(number)s moved to %(stage)s.") % {"number": o.number, "stage": name}
+
+    return _respond(request, number, action, success)
 
 
 @login_required

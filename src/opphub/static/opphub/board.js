@@ -1,7 +1,7 @@
 // Pipeline board: drag a card to another column to move it (SortableJS), or to the archive column to
 // close it as won or lost. The server decides; on refusal the card goes back and the reasons show.
 // Contract (see opportunities/views_move.py): POST form data with X-CSRFToken and
-// Accept: application/json -> {ok, stage, version} or {ok: false, errors: [...]}.
+// Accept: application/json -> {ok, stage, version, outcome, message} or {ok: false, errors: [...]}.
 (function () {
   "use strict";
   const board = document.getElementById("board");
@@ -26,7 +26,16 @@
 
   function clearAlert() {
     alertBox.hidden = true;
+    alertBox.classList.remove("is-error");
     alertBox.replaceChildren();
+  }
+
+  // H4: the move went to the manager for approval, or the opportunity was sent back a stage.
+  function showNotice(text) {
+    alertBox.replaceChildren(document.createTextNode(text));
+    alertBox.classList.remove("is-error");
+    alertBox.hidden = false;
+    alertBox.scrollIntoView({ block: "nearest" });
   }
 
   function putBack(evt) {
@@ -106,6 +115,7 @@
       clearAlert();
       card.dataset.version = result.version;
       await refresh();
+      if (result.message) showNotice(result.message);
     } else {
       putBack(evt);
       showErrors((result && result.errors) || [board.dataset.errorText]);
