@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 VENDOR := build/vendor
 
-.PHONY: run test lint bench install install-dev assets demo migrate clean messages screenshots
+.PHONY: run test lint bench bench-scan install install-dev assets demo migrate clean messages screenshots
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -54,8 +54,15 @@ lint: install-dev
 	$(BIN)/mypy src/opphub/methodology
 	$(BIN)/opphub makemigrations --check --dry-run
 
+# Page timings (bench.run), then the cadence + risk scan (bench.scan; issue 4: `make bench-scan
+# BENCH_SCAN_ARGS="--db postgres --open 1000000"` for the 1M PostgreSQL run). See docs/benchmarks.md.
+BENCH_SCAN_ARGS ?= --db sqlite --open 100000
 bench: install-dev
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.scan $(BENCH_SCAN_ARGS)
+
+bench-scan: install-dev
+	$(BIN)/python -m bench.scan $(BENCH_SCAN_ARGS)
 
 # Refresh the catalogues: makemessages, zh_Hant from zh_Hans (OpenCC + hand edits kept), compilemessages.
 messages: install-dev

@@ -8,8 +8,8 @@ over opportunities. A second statement per kind resolves the open alerts whose e
 matches (a touch was logged, the stage moved, the opportunity closed).
 
 Only the X3 signals (slow response, internal discussion) need the pure functions on text and
-sequences: SQL narrows the candidates (a phrase occurs often enough in notes; inbound and outbound
-touches exist), the pure core decides for those few (see docs/decisions.md D16).
+sequences: SQL narrows the candidates (a phrase occurs often enough in notes; the responses rebuilt
+with window functions could fire), the pure core decides for those few (``scan_x3``; docs/decisions.md D16).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from django.db import connection, transaction
 from django.db.models import (
     Case,
     CharField,
-    Count,
     DateTimeField,
     Exists,
     ExpressionWrapper,
@@ -44,8 +43,6 @@ from django.utils import timezone
 from opphub.followups.models import FollowUp
 from opphub.methodology.business_days import WorkCalendar, add_working_days
 from opphub.methodology.playbook import Playbook
-from opphub.methodology.risk import internal_discussion_flag, response_time_flag
-from opphub.opportunities.card import TIMELINE_PAGE_SIZE
 from opphub.opportunities.models import Opportunity, PlaybookVersion, Status
 from opphub.opportunities.playbooks import playbook_of
 from opphub.opportunities.risks import stage_average
@@ -53,9 +50,9 @@ from opphub.workdays.calendar import work_calendar
 
 from . import thresholds
 from .models import Alert, AlertKind, PenaltyEntry
+from .scan_x3 import sync_flag_alerts, x3_flags
 
 ZOMBIE_REASON = "zombie"
-X3_BATCH = 2000  # candidates verified by the pure core per query
 
 
 @dataclass
@@ -237,74 +234,7 @@ def book_penalties(books: dict[int, Playbook], now: dt.datetime, calendar: WorkC
     return booked
 
 
-# ------------------------------------------------------------------ X3: candidates in SQL, decided by the core
-
-
-def _newest_followups(ids: list[int]) -> dict[int, list[tuple[dt.datetime, str, str]]]:
-    """The card's window: each opportunity's newest TIMELINE_PAGE_SIZE follow-ups, oldest first."""
-    out: dict[int, list[tuple[dt.datetime, str, str]]] = defaultdict(list)
-    rows = (FollowUp.objects.filter(opportunity_id__in=ids).order_by("opportunity_id", "-occurred_at", "-id")
-            .values_list("opportunity_id", "occurred_at", "direction", "notes"))
-    for opp_id, at, direction, notes in rows:
-        if len(out[opp_id]) < TIMELINE_PAGE_SIZE:
-            out[opp_id].append((at, direction, notes))
-    for items in out.values():
-        items.reverse()
-    return out
-
-
-def x3_flags(books: dict[int, Playbook], now: dt.datetime) -> tuple[set[tuple[int, dt.datetime]],
-                                                                   set[tuple[int, dt.datetime]], int]:
-    """(slow_response episodes, internal_discussion episodes, candidates) as {(opportunity id, stage entry)}."""
-    slow: set[tuple[int, dt.datetime]] = set()
-    talk: set[tuple[int, dt.datetime]] = set()
-    checked = 0
-    for version_id, book in books.items():
-        rules = book.rules
-        phrase_q = Q(pk__in=[])
-        for phrase in rules.internal_discussion_phrases:
-            phrase_q |= Q(notes__contains=phrase)
-        talk_ids = set(FollowUp.objects.filter(phrase_q, opportunity__status=Status.OPEN,
-                                               opportunity__playbook_version_id=version_id)
-                       .order_by().values("opportunity_id").annotate(n=Count("id"))
-                       .filter(n__gte=rules.internal_discussion_repeats).values_list("opportunity_id", flat=True))
-        # a slow response needs an inbound answer after an outbound touch, and a latest wait > risk days:
-        # a touch older than that limit exists
-        limit = now - dt.timedelta(days=rules.response_time_risk_days)
-        inbound = FollowUp.objects.filter(opportunity=OuterRef("pk"), direction="in")
-        old_out = FollowUp.objects.filter(opportunity=OuterRef("pk"), direction="out", occurred_at__lt=limit)
-        slow_ids = set(_open(version_id).filter(Exists(inbound), Exists(old_out)).values_list("pk", flat=True))
-        candidates = sorted(talk_ids | slow_ids)
-        checked += len(candidates)
-        entered = {}
-        for i in range(0, len(candidates), X3_BATCH):
-            batch = candidates[i:i + X3_BATCH]
-            entered.update(Opportunity.objects.filter(pk__in=batch).values_list("pk", "stage_entered_at"))
-            followups = _newest_followups(batch)
-            for opp_id in batch:
-                items = followups.get(opp_id, [])
-                if opp_id in slow_ids and response_time_flag(book, [(a, d) for a, d, _n in items], now=now):
-                    slow.add((opp_id, entered[opp_id]))
-                if opp_id in talk_ids and internal_discussion_flag(book, [n for _a, _d, n in reversed(items)]):
-                    talk.add((opp_id, entered[opp_id]))
-    return slow, talk, checked
-
-
-def sync_flag_alerts(kind: str, episodes: set[tuple[int, dt.datetime]], now: dt.datetime) -> tuple[int, int]:
-    """Upsert the X3 episodes found (batched bulk insert, conflicts ignored) and resolve the others."""
-    current = {(o, b): pk for pk, o, b in Alert.objects.filter(kind=kind, resolved_at__isnull=True)
-               .values_list("pk", "opportunity_id", "basis_at")}
-    gone = [pk for key, pk in current.items() if key not in episodes]
-    new = [e for e in episodes if e not in current]
-    owners = {}
-    for i in range(0, len(new), X3_BATCH):
-        owners.update(Opportunity.objects.filter(pk__in=[o for o, _b in new[i:i + X3_BATCH]])
-                      .values_list("pk", "owner_id"))
-    Alert.objects.bulk_create([Alert(kind=kind, opportunity_id=o, owner_id=owners[o], basis_at=b, raised_at=now)
-                               for o, b in new], batch_size=X3_BATCH, ignore_conflicts=True)
-    for i in range(0, len(gone), X3_BATCH):
-        Alert.objects.filter(pk__in=gone[i:i + X3_BATCH]).update(resolved_at=now)
-    return len(new), len(gone)
+# ------------------------------------------------------------------ X3: see scan_x3 (candidates in SQL, core decides)
 
 
 # ------------------------------------------------------------------ the scan
