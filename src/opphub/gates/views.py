@@ -135,6 +135,24 @@ def _run(request: HttpRequest, opportunity: Any, form_name: str, form: Any, acti
     return _page(request, opportunity, status=400, **{form_name: form})
 
 
+def _act(request: HttpRequest, opportunity: Any, call: Any, success: Any, anchor: str) -> HttpResponse:
+    """Run ``call()`` for a one-button action; its errors (or ``success(result)``) become messages, and the
+    page comes back at ``anchor``. A role that may not act gets 403."""
+    try:
+        result = call()
+    except NotAllowed as exc:
+        raise PermissionDenied(str(exc.message)) from None
+    except ValidationError as exc:
+        for m in exc.messages:
+            messages.error(request, m)
+    except ServiceError as exc:
+        for m in exc.details or [exc.message]:
+            messages.error(request, str(m))
+    else:
+        messages.success(request, success(result) if callable(success) else success)
+    return HttpResponseRedirect(_url(opportunity, anchor))
+
+
 @login_required
 @require_POST
 def record_view(request: HttpRequest, number: str) -> HttpResponse:
@@ -189,16 +207,9 @@ def confirm_view(request: HttpRequest, number: str, pk: int) -> HttpResponse:
     opportunity, document = _document(request, number, pk)
     form = ConfirmForm(request.POST, request.FILES)
     form.is_valid()
-    try:
-        services.document_confirm(actor=request.user, document=document,
-                                  confirmation=form.cleaned_data.get("confirmation"), now=timezone.now())
-    except (ValidationError, ServiceError) as exc:
-        text = exc.messages if isinstance(exc, ValidationError) else [str(exc.message)]
-        for m in text:
-            messages.error(request, m)
-    else:
-        messages.success(request, _("The customer's confirmation is attached."))
-    return HttpResponseRedirect(_url(opportunity, "documents"))
+    return _act(request, opportunity, lambda: services.document_confirm(
+        actor=request.user, document=document, confirmation=form.cleaned_data.get("confirmation"),
+        now=timezone.now()), _("The customer's confirmation is attached."), "documents")
 
 
 @login_required
@@ -245,18 +256,9 @@ def approval_decide_view(request: HttpRequest, number: str, pk: int) -> HttpResp
     if not form.is_valid():
         messages.error(request, _("Choose approve or reject."))
         return HttpResponseRedirect(_url(opportunity, "approvals"))
-    try:
-        services.approval_decide(actor=request.user, approval=approval,
-                                 approve=form.cleaned_data["decision"] == "approve",
-                                 comment=form.cleaned_data["comment"], now=timezone.now())
-    except ValidationError as exc:
-        for m in exc.messages:
-            messages.error(request, m)
-    except ServiceError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("Decision recorded."))
-    return HttpResponseRedirect(_url(opportunity, "approvals"))
+    return _act(request, opportunity, lambda: services.approval_decide(
+        actor=request.user, approval=approval, approve=form.cleaned_data["decision"] == "approve",
+        comment=form.cleaned_data["comment"], now=timezone.now()), _("Decision recorded."), "approvals")
 
 
 @login_required
@@ -275,34 +277,20 @@ def objection_view(request: HttpRequest, number: str) -> HttpResponse:
 def resolve_view(request: HttpRequest, number: str, pk: int) -> HttpResponse:
     opportunity = opportunity_for_card(request.user, number)
     objection = get_object_or_404(Objection, pk=pk, opportunity=opportunity)
-    form = ResolveForm(request.POST)
-    resolution = form.data.get("resolution", "")
-    try:
-        services.objection_resolve(actor=request.user, objection=objection, resolution=str(resolution),
-                                   now=timezone.now())
-    except ValidationError as exc:
-        for m in exc.messages:
-            messages.error(request, m)
-    except ServiceError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("Objection answered."))
-    return HttpResponseRedirect(_url(opportunity, "objections"))
+    resolution = str(ResolveForm(request.POST).data.get("resolution", ""))
+    return _act(request, opportunity, lambda: services.objection_resolve(
+        actor=request.user, objection=objection, resolution=resolution, now=timezone.now()),
+        _("Objection answered."), "objections")
 
 
 @login_required
 @require_POST
 def archive_view(request: HttpRequest, number: str) -> HttpResponse:
     opportunity = opportunity_for_card(request.user, number)
-    try:
-        result = archive.archive_complete(actor=request.user, opportunity=opportunity, now=timezone.now())
-    except ServiceError as exc:
-        for m in exc.details or [exc.message]:
-            messages.error(request, str(m))
-    else:
-        messages.success(request, _("The loss analysis went to the sales committee.")
-                         if isinstance(result, ArchiveReview) else _("The archive is complete."))
-    return HttpResponseRedirect(_url(opportunity, "archive"))
+    return _act(request, opportunity,
+                lambda: archive.archive_complete(actor=request.user, opportunity=opportunity, now=timezone.now()),
+                lambda result: _("The loss analysis went to the sales committee.")
+                if isinstance(result, ArchiveReview) else _("The archive is complete."), "archive")
 
 
 @login_required
@@ -310,18 +298,9 @@ def archive_view(request: HttpRequest, number: str) -> HttpResponse:
 def review_decide_view(request: HttpRequest, number: str, pk: int) -> HttpResponse:
     opportunity = opportunity_for_card(request.user, number)
     review = get_object_or_404(ArchiveReview, pk=pk, opportunity=opportunity)
-    try:
-        archive.archive_review_decide(actor=request.user, review=review,
-                                      accept=request.POST.get("decision") == "accept",
-                                      comment=request.POST.get("comment", ""), now=timezone.now())
-    except ValidationError as exc:
-        for m in exc.messages:
-            messages.error(request, m)
-    except ServiceError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("Decision recorded."))
-    return HttpResponseRedirect(_url(opportunity, "archive"))
+    return _act(request, opportunity, lambda: archive.archive_review_decide(
+        actor=request.user, review=review, accept=request.POST.get("decision") == "accept",
+        comment=request.POST.get("comment", ""), now=timezone.now()), _("Decision recorded."), "archive")
 
 
 @login_required
@@ -338,13 +317,6 @@ def assign_view(request: HttpRequest, number: str) -> HttpResponse:
     if user is None:
         messages.error(request, _("Choose a person to assign."))
         return HttpResponseRedirect(_url(opportunity, "supporters"))
-    try:
-        opportunity_assign(actor=request.user, opportunity=opportunity, user=user, now=timezone.now())
-    except NotAllowed as exc:
-        raise PermissionDenied(str(exc.message)) from None
-    except ValidationError as exc:
-        for m in exc.messages:
-            messages.error(request, m)
-    else:
-        messages.success(request, _("%(user)s is assigned.") % {"user": user})
-    return HttpResponseRedirect(_url(opportunity, "supporters"))
+    return _act(request, opportunity,
+                lambda: opportunity_assign(actor=request.user, opportunity=opportunity, user=user, now=timezone.now()),
+                _("%(user)s is assigned.") % {"user": user}, "supporters")
