@@ -7,6 +7,7 @@ without any digit (a CSV header such as ``start,end,kind,name``). Accepted forms
 
     2027-10-01,2027-10-07,holiday,国庆节         start, end, kind, name (CSV; a tab works too)
     2027-09-26,workday,国庆节调休                  one date (or a range), kind, name
+    2027-09-26,,workday,国庆节调休                 the four columns with the end left empty
     10月1日至7日,放假,国庆节                       Chinese dates; the year is the import's
     国庆节：10月1日（星期五）至7日（星期四）放假调休，共7天。9月26日（星期日）、10月9日（星期六）上班。
 
@@ -147,8 +148,12 @@ def _parse_line(line: str, number: int, year: int) -> list[Span]:
         start, end = _date_range(parts[0], year)
         return [Span(number, start, end, _kind_of(parts[1]) or "", ", ".join(parts[2:]))]
     if len(parts) >= 3 and _kind_of(parts[2]):
-        start, _ignored = _date_range(parts[0], year)
-        end, _ignored = _date_range(parts[1], year)
+        start, end = _date_range(parts[0], year)
+        if parts[1]:  # an empty end column: one day (or the range written in the first column)
+            end, _ignored = _date_range(parts[1], year)
+            if end < start:
+                raise _Bad(_("The range “%(text)s” ends before it starts.")
+                           % {"text": f"{parts[0]} – {parts[1]}"})
         return [Span(number, start, end, _kind_of(parts[2]) or "", ", ".join(parts[3:]))]
     if len(parts) >= 2 and _RANGE.fullmatch(parts[0]):
         word = parts[2] if len(parts) >= 3 and _RANGE.fullmatch(parts[1]) else parts[1]
