@@ -35,3 +35,20 @@ def official_until(monkeypatch):
 
     yield trim
     official_calendar.cache_clear()
+
+
+@pytest.fixture
+def official_without(monkeypatch):
+    """Remove one year from chinesecalendar's data (every other year stays); restores it afterwards."""
+
+    def drop(year: int) -> None:
+        hol = {d: v for d, v in chinese_calendar.holidays.items() if d.year != year}
+        work = {d: v for d, v in chinese_calendar.workdays.items() if d.year != year}
+        for other in (year - 1, year + 1):  # pretend the neighbours are covered whatever the version
+            hol.setdefault(date(other, 1, 1), "New Year's Day")
+        monkeypatch.setattr(chinese_calendar, "holidays", hol)
+        monkeypatch.setattr(chinese_calendar, "workdays", work)
+        official_calendar.cache_clear()
+
+    yield drop
+    official_calendar.cache_clear()
