@@ -99,6 +99,16 @@ def test_every_bad_line_is_reported_with_its_number_and_reason():
     assert parsed.errors[0].text == "2027-13-01,holiday,x"
 
 
+def test_the_weekdays_in_the_notice_must_fit_the_year():
+    """spec: S2 — 2026's notice (10月1日 is a Thursday) pasted as 2027 (a Friday) is caught."""
+    line = "国庆节：10月1日（星期四）至8日（星期四）放假调休，共8天。"
+    assert parse_holiday_lines(line, 2026).ok
+    [error] = parse_holiday_lines(line, 2027).errors
+    assert error.message == ("2027-10-01 is a Friday, but the line says 星期四: is this the notice of another "
+                             "year?")
+    assert parse_holiday_lines("春节：2月6日（农历除夕、周六）至12日（周五）放假，共7天。", 2027).ok
+
+
 def test_a_list_without_any_holiday_is_refused():
     """spec: S2 — make-up days alone cannot be a year's schedule (every year has New Year's Day)."""
     parsed = parse_holiday_lines("2027-09-26,workday,国庆节调休", 2027)

@@ -42,6 +42,9 @@ _DATE = r"(?:(?P<{p}y>\d{{4}})\s*[-/.年]\s*)?(?P<{p}m>\d{{1,2}})\s*[-/.月]\s*(
 _SEPARATOR = r"\s*(?:至|到|~|–|—|\.\.|-)\s*"
 _RANGE = re.compile(_DATE.format(p="a") + r"(?:" + _SEPARATOR + r"(?:" + _DATE.format(p="b")
                     + r"|(?P<bonly>\d{1,2})(?!\d)\s*[日号]?))?")
+_WEEKDAY_NOTE = re.compile(r"(?:(?P<m>\d{1,2})\s*月)?\s*(?P<d>\d{1,2})\s*日\s*\((?P<note>[^)]*)\)")
+_WEEKDAY_WORD = re.compile(r"(?:周|星期|礼拜)([一二三四五六日天])")
+_WEEKDAYS = "一二三四五六日"  # Monday first, as date.weekday(); 天 = 日
 _BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]|【[^】]*】")
 _NOTICE_NAME = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*[、.]|\d+\s*[、.])?"
                           r"\s*(?P<name>[^:\d]+?)\s*:\s*(?P<rest>.*)$")
@@ -190,6 +193,7 @@ def _make_date(y: str | None, m: str, d: str, default_year: int, text: str) -> d
 
 def _parse_notice(line: str, number: int, year: int) -> list[Span]:
     """The notice's sentence: ``name: dates 放假…，共N天。dates 上班。``"""
+    _check_weekday_notes(line, year)
     plain = _BRACKETS.sub("", line)
     named = _NOTICE_NAME.match(plain)
     name, rest = (named["name"].strip(), named["rest"]) if named else ("", plain)
@@ -219,6 +223,22 @@ def _parse_notice(line: str, number: int, year: int) -> list[Span]:
         raise _Bad(_("The line says %(stated)s days off, but its holiday dates hold %(counted)s.")
                    % {"stated": stated, "counted": counted})
     return spans
+
+
+def _check_weekday_notes(line: str, year: int) -> None:
+    """The notice writes the weekday after each date, 10月1日（星期五）: it must be that date's weekday in
+    the import's year, which catches a notice pasted into the wrong year."""
+    month: int | None = None
+    for match in _WEEKDAY_NOTE.finditer(line):
+        month = int(match["m"]) if match["m"] else month
+        said = _WEEKDAY_WORD.search(match["note"])
+        if month is None or said is None:
+            continue
+        day = _make_date(None, str(month), match["d"], year, match[0])
+        expected = _WEEKDAYS.index("日" if said[1] == "天" else said[1])
+        if day.weekday() != expected:
+            raise _Bad(_("%(date)s is a %(weekday)s, but the line says %(said)s: is this the notice of another "
+                         "year?") % {"date": day.isoformat(), "weekday": date_format(day, "l"), "said": said[0]})
 
 
 def _check_span(span: Span, year: int, kinds: dict[date, tuple[str, int]]) -> None:
