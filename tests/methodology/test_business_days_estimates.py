@@ -3,7 +3,10 @@ and the calendar says so; an imported year counts as official. Pure: no database
 
 from __future__ import annotations
 
-from datetime import date
+import dataclasses
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -18,6 +21,11 @@ from opphub.methodology.business_days import (
     with_imported_years,
     with_overrides,
 )
+from opphub.methodology.cadence import CadenceInput, Touch, next_touch
+from opphub.methodology.playbook import Cadence, load_playbook_file
+
+BOOK = load_playbook_file(Path(__file__).resolve().parents[2] / "playbooks" / "standard.toml")
+SH = ZoneInfo("Asia/Shanghai")
 
 # 2026 as the package has it (National Day 2026-10-01..08, make-up 2026-10-10), trimmed to what the tests use.
 OFFICIAL_2026 = calendar_from_official(
@@ -98,3 +106,19 @@ def test_which_schedules_an_admin_should_import(today, missing):
 def test_an_empty_calendar_is_all_estimate():
     """spec: S2 — without any data every count is Monday-Friday and marked."""
     assert add_working_days_marked(WorkCalendar(), date(2026, 10, 1), 1).estimated is True
+
+
+def test_a_working_day_touch_due_in_a_year_without_data_is_marked():
+    """spec: C1-C4 — a cadence counted in working days: a touch due counted into 2027 without its schedule
+    says it is an estimate (My day marks it); the same cadence inside 2026 does not, nor one in calendar days."""
+    def due(working: bool, touch: datetime):  # type: ignore[no-untyped-def]
+        cadence = Cadence(touches=1, per_days=3, working_days=working, preferred=())
+        book = dataclasses.replace(BOOK, stages=tuple(dataclasses.replace(s, cadence=cadence)
+                                                      if s.key == "closing" else s for s in BOOK.stages))
+        inp = CadenceInput(stage="closing", status="open", stage_entered_at=touch.replace(day=1),
+                           touches=(Touch(touch),))
+        return next_touch(book, inp, touch, OFFICIAL_2026)
+
+    assert due(True, datetime(2026, 12, 30, 10, tzinfo=SH)).estimated is True   # counts 2027-01-04
+    assert due(True, datetime(2026, 12, 1, 10, tzinfo=SH)).estimated is False
+    assert due(False, datetime(2026, 12, 30, 10, tzinfo=SH)).estimated is False
