@@ -67,15 +67,16 @@ def test_calendar_warnings_name_the_missing_years(db, official_until):
         assert len(calendar_warnings(date(2027, 11, 1))) == 2  # 2027 and 2028
 
 
-def test_admin_changelist_warns_about_a_missing_year(org, client, override, official_until):
-    """spec: S2 — the override list tells the admin that next year's official calendar is missing."""
-    next_year = timezone.localdate().year + 1
-    official_until(next_year - 1)
-    override(date(next_year, 1, 1), CalendarOverride.Kind.HOLIDAY, "New Year")
+def test_admin_changelist_warns_about_a_missing_year(org, client, override, official_without):
+    """spec: S2 — the override list tells the admin that this year's official calendar is missing (the
+    banner's rule: this year at any date; next year from 1 November) and links to the import."""
+    year = timezone.localdate().year
+    official_without(year)
+    override(date(year, 1, 1), CalendarOverride.Kind.HOLIDAY, "New Year")
     client.force_login(org.admin)
     page = client.get(reverse(CHANGELIST), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert f"The official holiday calendar for {next_year} is missing" in page
-    assert "calendar-warnings" in page
+    assert f"The official holiday calendar for {year} is missing" in page
+    assert "calendar-warnings" in page and reverse("workdays:import") in page
     assert "New Year" in page and "no official data" in page
 
 
