@@ -59,6 +59,8 @@ def test_pages(org, record, who):
         reverse("opportunities:card", kwargs=n): 200 if visible else 404,
         reverse("gates:stage", kwargs=n): 200 if visible else 404,
         reverse("customers:detail", kwargs={"pk": opp.customer_id}): 200 if visible else 404,
+        # the official holiday schedule import (S2, S4, S5, R3): administrators only
+        reverse("workdays:import"): 200 if who == "admin" else 404,
     }
     for url, expected in checks.items():
         assert c.get(url).status_code == expected, (who, url)
@@ -95,6 +97,9 @@ def test_posts(org, record, who):
     upload = c.post(reverse("gates:upload", kwargs=n), {"doc_type": "proposal",
                                                         "file": SimpleUploadedFile("p.pdf", PDF)})
     assert upload.status_code == _expect_post(who in EDITS | {"presales"}, visible), (who, "upload")
+    preview = c.post(reverse("workdays:import"), {"year": "2027", "action": "preview",
+                                                  "lines": "2027-10-01,2027-10-07,holiday,国庆节"})
+    assert preview.status_code == (200 if who == "admin" else 404), (who, "holiday import preview")
     create = c.get(reverse("opportunities:create"))
     assert create.status_code in ((200,) if who in {"r1", "r2", "r3", "m1", "m2", "director", "admin"}
                                   else (403,)), (who, "create form")

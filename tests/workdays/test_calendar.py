@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import chinese_calendar
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -19,23 +18,6 @@ from opphub.workdays.calendar import calendar_warnings, official_calendar, work_
 from opphub.workdays.models import CalendarOverride
 
 CHANGELIST = "admin:workdays_calendaroverride_changelist"
-
-
-@pytest.fixture
-def official_until(monkeypatch):
-    """Make chinesecalendar's data end with the given year (inclusive); restores it afterwards."""
-
-    def trim(last_year: int) -> None:
-        hol = {d: v for d, v in chinese_calendar.holidays.items() if d.year <= last_year}
-        work = {d: v for d, v in chinese_calendar.workdays.items() if d.year <= last_year}
-        for year in range(2004, last_year + 1):  # pretend the data reaches last_year
-            hol.setdefault(date(year, 1, 1), "New Year's Day")
-        monkeypatch.setattr(chinese_calendar, "holidays", hol)
-        monkeypatch.setattr(chinese_calendar, "workdays", work)
-        official_calendar.cache_clear()
-
-    yield trim
-    official_calendar.cache_clear()
 
 
 @pytest.fixture
@@ -73,25 +55,28 @@ def test_overrides_from_the_database_apply_and_win(override, official_until):
 
 
 def test_calendar_warnings_name_the_missing_years(db, official_until):
-    """spec: S2 — admins are warned, in their language, when this or next year has no official calendar."""
+    """spec: S2 — admins are warned, in their language, when this year (or, from 1 November, next year) has no
+    official calendar."""
     official_until(2026)
     assert missing_years(official_calendar(), [2026, 2027]) == [2027]
     with translation.override("en"):
         assert calendar_warnings(date(2025, 6, 1)) == []
         (warning,) = calendar_warnings(date(2026, 11, 28))
         assert "2027" in warning and "missing" in warning
-        assert len(calendar_warnings(date(2027, 1, 4))) == 2  # 2027 and 2028
+        assert len(calendar_warnings(date(2027, 1, 4))) == 1  # 2027 itself; 2028 only from 1 November 2027
+        assert len(calendar_warnings(date(2027, 11, 1))) == 2  # 2027 and 2028
 
 
-def test_admin_changelist_warns_about_a_missing_year(org, client, override, official_until):
-    """spec: S2 — the override list tells the admin that next year's official calendar is missing."""
-    next_year = timezone.localdate().year + 1
-    official_until(next_year - 1)
-    override(date(next_year, 1, 1), CalendarOverride.Kind.HOLIDAY, "New Year")
+def test_admin_changelist_warns_about_a_missing_year(org, client, override, official_without):
+    """spec: S2 — the override list tells the admin that this year's official calendar is missing (the
+    banner's rule: this year at any date; next year from 1 November) and links to the import."""
+    year = timezone.localdate().year
+    official_without(year)
+    override(date(year, 1, 1), CalendarOverride.Kind.HOLIDAY, "New Year")
     client.force_login(org.admin)
     page = client.get(reverse(CHANGELIST), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert f"The official holiday calendar for {next_year} is missing" in page
-    assert "calendar-warnings" in page
+    assert f"The official holiday calendar for {year} is missing" in page
+    assert "calendar-warnings" in page and reverse("workdays:import") in page
     assert "New Year" in page and "no official data" in page
 
 

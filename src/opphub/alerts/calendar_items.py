@@ -14,7 +14,7 @@ Nothing here reads the clock: ``now`` is passed in.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import reduce
 from operator import or_
 from typing import Any
@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from opphub.followups.models import FollowUp, Kind
 from opphub.gates.models import Objection
-from opphub.methodology.business_days import add_working_days
+from opphub.methodology.business_days import add_working_days, relies_on_estimate
 from opphub.methodology.playbook import Playbook
 from opphub.opportunities.models import Opportunity, PlaybookVersion, Status
 from opphub.opportunities.playbooks import playbook_of
@@ -49,6 +49,7 @@ class DeadlineDue:
     start: dt.date
     due: dt.date
     text: str = ""  # the objection
+    estimated: bool = False  # counted across a year without an official holiday schedule (Mon-Fri)
 
 
 def own_opportunities(user: Any) -> QuerySet[Opportunity]:
@@ -63,19 +64,27 @@ def books_in_use(user: Any) -> dict[int, Playbook]:
 
 
 class WorkingDays:
-    """``add_working_days`` with the calendar read once (lazily) and each (day, n) computed once."""
+    """``add_working_days`` with the calendar read once (lazily) and each (day, n) computed once;
+    :meth:`estimated` tells whether a date so computed relied on a year without official data."""
 
     def __init__(self) -> None:
         self._calendar: Any = None
         self._memo: dict[tuple[dt.date, int], dt.date] = {}
 
+    @property
+    def calendar(self) -> Any:
+        if self._calendar is None:
+            self._calendar = work_calendar()
+        return self._calendar
+
     def add(self, day: dt.date, n: int) -> dt.date:
         key = (day, n)
         if key not in self._memo:
-            if self._calendar is None:
-                self._calendar = work_calendar()
-            self._memo[key] = add_working_days(self._calendar, day, n)
+            self._memo[key] = add_working_days(self.calendar, day, n)
         return self._memo[key]
+
+    def estimated(self, start: dt.date, due: dt.date) -> bool:
+        return relies_on_estimate(self.calendar, start, due)
 
 
 def _local_date(value: dt.datetime) -> dt.date:
@@ -83,11 +92,12 @@ def _local_date(value: dt.datetime) -> dt.date:
 
 
 def touch_dues(*, user: Any, now: dt.datetime, books: dict[int, Playbook] | None = None,
-               days: WorkingDays | None = None) -> list[tuple[Opportunity, dt.datetime]]:
-    """(opportunity, next touch due) for the user's own open opportunities, earliest first."""
+               days: WorkingDays | None = None) -> list[tuple[Opportunity, dt.datetime, bool]]:
+    """(opportunity, next touch due, whether the due is an estimate) for the user's own open
+    opportunities, earliest first. Only a cadence in working days can be an estimate."""
     books = books_in_use(user) if books is None else books
     days = days or WorkingDays()
-    out: list[tuple[Opportunity, dt.datetime]] = []
+    out: list[tuple[Opportunity, dt.datetime, bool]] = []
     own = own_opportunities(user).filter(status=Status.OPEN)
     for version_id, book in books.items():
         for stage in book.stages:
@@ -97,13 +107,16 @@ def touch_dues(*, user: Any, now: dt.datetime, books: dict[int, Playbook] | None
             qs = (own.filter(playbook_version_id=version_id, stage=stage.key)
                   .annotate(z_basis=touch_base_expr(cad.touches, now)).only("id", "number", "name"))
             for opp in qs:
+                estimated = False
                 if cad.working_days:
                     local = opp.z_basis.astimezone(now.tzinfo)
-                    due = dt.datetime.combine(days.add(local.date(), cad.per_days), dt.time.max, tzinfo=now.tzinfo)
+                    due_day = days.add(local.date(), cad.per_days)
+                    due = dt.datetime.combine(due_day, dt.time.max, tzinfo=now.tzinfo)
+                    estimated = days.estimated(local.date(), due_day)
                 else:
                     due = opp.z_basis + dt.timedelta(days=cad.per_days)
-                out.append((opp, due))
-    out.sort(key=lambda pair: (pair[1], pair[0].number))
+                out.append((opp, due, estimated))
+    out.sort(key=lambda item: (item[1], item[0].number))
     return out
 
 
@@ -172,4 +185,5 @@ def deadline_dues(*, user: Any, books: dict[int, Playbook] | None = None,
             out.append(DeadlineDue("archive", f"deadline-archive-{pk}@opphub", pk, number, name, start,
                                    due(archive, vid, stage, start)))
 
+    out = [replace(d, estimated=days.estimated(d.start, d.due)) for d in out]
     return sorted(out, key=lambda d: (d.due, d.number, d.action, d.uid))

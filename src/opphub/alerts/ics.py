@@ -37,6 +37,16 @@ def _deadline_summary(action: str, number: str, name: str, text: str) -> str:
     return _("Complete the archive: %(number)s %(name)s") % values
 
 
+def _add_summary(todo: Todo, summary: str, estimated: bool) -> None:
+    """The task title; a due date counted across a year without an official holiday schedule says so
+    in the title and explains it in the description."""
+    if estimated:
+        summary = _("%(task)s (due date estimated, Mon–Fri)") % {"task": summary}
+        todo.add("description", _("The due date is estimated: there is no official holiday schedule for its "
+                                  "year in OppHub yet, so working days were counted Monday to Friday."))
+    todo.add("summary", summary)
+
+
 def feed(*, user: Any, now: dt.datetime, base_url: str) -> bytes:
     card = base_url + reverse("opportunities:card", kwargs={"number": NUMBER_PLACEHOLDER})
 
@@ -49,12 +59,13 @@ def feed(*, user: Any, now: dt.datetime, base_url: str) -> bytes:
     cal.add("x-wr-calname", _("OppHub to-dos of %(user)s") % {"user": user})
     books = books_in_use(user)
     days = WorkingDays()
-    for opp, due in touch_dues(user=user, now=now, books=books, days=days):
+    for opp, due, estimated in touch_dues(user=user, now=now, books=books, days=days):
         todo = Todo()
         todo.add("uid", f"touch-{opp.pk}-{int(due.timestamp())}@opphub")
         todo.add("dtstamp", now)
         todo.add("due", due)
-        todo.add("summary", _("Touch the customer: %(number)s %(name)s") % {"number": opp.number, "name": opp.name})
+        summary = _("Touch the customer: %(number)s %(name)s") % {"number": opp.number, "name": opp.name}
+        _add_summary(todo, summary, estimated)
         todo.add("url", card_url(opp.number))
         cal.add_component(todo)
     for d in deadline_dues(user=user, books=books, days=days):
@@ -63,7 +74,7 @@ def feed(*, user: Any, now: dt.datetime, base_url: str) -> bytes:
         todo.add("dtstamp", now)
         todo.add("dtstart", d.start)
         todo.add("due", d.due)  # a date: due by the end of that day
-        todo.add("summary", _deadline_summary(d.action, d.number, d.name, d.text))
+        _add_summary(todo, _deadline_summary(d.action, d.number, d.name, d.text), d.estimated)
         todo.add("categories", [d.action])
         todo.add("url", base_url + reverse("gates:stage", kwargs={"number": d.number}))
         cal.add_component(todo)

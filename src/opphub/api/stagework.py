@@ -55,7 +55,8 @@ def gate(request: HttpRequest, number: Text) -> dict[str, Any]:
         "health": {"total": h.total, "decision": str(h.decision), "playbook_version": h.playbook_version,
                    "dimensions": {d.key: {"points": d.points, "max": d.max_points} for d in h.dimensions},
                    "raises": [{"text": r.text, "points": r.points} for r in panel.raises]},
-        "deadlines": [{"label": d.label, "due": d.due, "done_on": d.done_on, "overdue": d.overdue}
+        "deadlines": [{"label": d.label, "due": d.due, "done_on": d.done_on, "overdue": d.overdue,
+                       "estimated": d.estimated}
                       for d in panel.deadlines],
     }
 

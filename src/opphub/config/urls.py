@@ -19,6 +19,7 @@ urlpatterns = [
     path("opportunities/", include("opphub.gates.urls")),
     path("customers/", include("opphub.customers.urls")),
     path("notifications/", include("opphub.notifications.urls")),
+    path("working-days/", include("opphub.workdays.urls")),
     path("api/", include("opphub.api.urls")),
     path("", include("opphub.alerts.urls")),
     path("admin/", admin.site.urls),

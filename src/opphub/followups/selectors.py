@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -27,6 +27,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from opphub.methodology.business_days import WorkCalendar, add_working_days, relies_on_estimate
 from opphub.methodology.cadence import CadenceInput, Touch, TouchDue, ZombieState, cadence_state, due_status
 from opphub.methodology.playbook import Playbook
 from opphub.opportunities.messages import approval_name
@@ -92,6 +93,17 @@ class GateRow:
     target: str  # "Advance to Solution" / "Mark won"
     missing: list[str]
     href: str  # the stage-work page
+    deadline: GateDeadline | None = None  # the nearest open stage deadline (S2, S4, S5)
+
+
+@dataclass
+class GateDeadline:
+    """The nearest open stage deadline of one opportunity (S2 interview, S4 objection, S5 archive)."""
+
+    label: str
+    due: date
+    overdue: bool
+    estimated: bool  # counted across a year without an official holiday schedule (Mon-Fri)
 
 
 @dataclass
@@ -167,7 +179,7 @@ def my_day(*, user: Any, now: datetime) -> MyDay:
             if row.zombie_level:
                 day.zombies.append(row)
 
-    day.gates = _gate_rows([o.pk for o in opportunities], now)
+    day.gates = _gate_rows([o.pk for o in opportunities], now, calendar)
     dues.sort(key=lambda r: (r.touch.due_at if r.touch else now, r.number))
     day.overdue = [r for r in dues if r.status == "overdue"]
     day.today = [r for r in dues if r.status == "today"]
@@ -177,11 +189,12 @@ def my_day(*, user: Any, now: datetime) -> MyDay:
     return day
 
 
-def _gate_rows(ids: list[int], now: datetime) -> list[GateRow]:
+def _gate_rows(ids: list[int], now: datetime, calendar: WorkCalendar) -> list[GateRow]:
     """The next gate's checklist of each opportunity (bulk snapshots: a fixed number of queries), those
-    closest to ready first."""
+    closest to ready first, with the nearest open stage deadline."""
+    from opphub.gates.panel import deadline_label
     from opphub.gates.selectors import build_snapshots
-    from opphub.methodology.stages import check_close_with_gate, check_gate, next_stage
+    from opphub.methodology.stages import check_close_with_gate, check_gate, deadlines, next_stage
     from opphub.opportunities.messages import stage_name, unmet_message
     from opphub.opportunities.models import Opportunity
 
@@ -201,9 +214,15 @@ def _gate_rows(ids: list[int], now: datetime) -> list[GateRow]:
         else:
             unmet = check_close_with_gate(book, snapshots[o.pk], "won")
             target = _("Mark won")
+        open_dues = [d for d in deadlines(book, snapshots[o.pk], lambda day, n: add_working_days(calendar, day, n))
+                     if not d.done]
+        nearest = min(open_dues, key=lambda d: d.due) if open_dues else None
         rows.append(GateRow(number=o.number, name=o.name, target=target,
                             missing=[unmet_message(book, u) for u in unmet],
-                            href=href.replace(NUMBER_PLACEHOLDER, quote(o.number, safe="-")) + "#gate"))
+                            href=href.replace(NUMBER_PLACEHOLDER, quote(o.number, safe="-")) + "#gate",
+                            deadline=GateDeadline(deadline_label(nearest.action), nearest.due, nearest.overdue,
+                                                  relies_on_estimate(calendar, nearest.start, nearest.due))
+                            if nearest else None))
     rows.sort(key=lambda r: (len(r.missing), r.number))
     return rows
 

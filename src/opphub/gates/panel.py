@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from opphub.methodology.business_days import add_working_days
+from opphub.methodology.business_days import add_working_days, relies_on_estimate
 from opphub.methodology.health import HealthScore, Raise, compute_health
 from opphub.methodology.playbook import Playbook
 from opphub.methodology.stages import (
@@ -44,6 +44,7 @@ class DeadlineRow:
     due: date
     done_on: date | None
     overdue: bool
+    estimated: bool = False  # counted across a year without an official holiday schedule (Mon-Fri)
 
 
 @dataclass
@@ -86,7 +87,7 @@ def _raise_text(playbook: Playbook, r: Raise) -> str:
     return _("Confirm %(fact)s and attach the evidence (email or minutes).") % {"fact": fact}
 
 
-def _deadline_label(action: str) -> str:
+def deadline_label(action: str) -> str:
     return {"interview": _("5W1H interview"), "objection": _("Answer the objection"),
             "archive": _("Complete the archive")}.get(action, action)
 
@@ -122,7 +123,8 @@ def gate_panel(opportunity: Any, *, now: datetime) -> GatePanel:
                         docs.get(k)) for k in wanted]
     rows += [DocumentRow(k, document_name(playbook, k), False, False, d) for k, d in docs.items() if k not in wanted]
     calendar = work_calendar()
-    dls = [DeadlineRow(_deadline_label(d.action), d.due, d.done_on, d.overdue)
+    dls = [DeadlineRow(deadline_label(d.action), d.due, d.done_on, d.overdue,
+                       relies_on_estimate(calendar, d.start, d.due))
            for d in deadlines(playbook, snapshot, lambda day, n: add_working_days(calendar, day, n))]
     label = stage_status_label(playbook, snapshot)
     return GatePanel(playbook=playbook, record=record, target=target, target_kind=kind,

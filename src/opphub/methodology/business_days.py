@@ -12,6 +12,12 @@ A day is a working day when, in this order:
 3. otherwise it is Monday to Friday. This is also the fallback for a year without official data
    (:func:`missing_years` reports such years so that an administrator can be warned).
 
+Official data comes from the package and, for the years it does not cover, from the State Council's
+list that an administrator imports (:func:`with_imported_years`: an imported year replaces whatever
+the package had for that year and counts as official). A date computed across a day of a year without
+official data is an *estimate* (Monday-Friday): :func:`add_working_days_marked` and
+:func:`relies_on_estimate` say so, so that the places showing a deadline can mark it.
+
 Counting rule (one rule for every deadline): the event day itself never counts. "Within N working
 days of an event" ends at the end of the N-th working day *after* the event day:
 ``add_working_days(calendar, event_day, n)``. With ``n = 0`` the deadline is the event day itself.
@@ -30,13 +36,18 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 __all__ = [
+    "MarkedDate",
     "WorkCalendar",
     "add_working_days",
+    "add_working_days_marked",
     "calendar_from_official",
     "is_overdue",
     "is_working_day",
     "missing_years",
     "next_working_day",
+    "relies_on_estimate",
+    "schedule_years_missing",
+    "with_imported_years",
     "with_overrides",
     "working_days_between",
 ]
@@ -109,6 +120,25 @@ def with_overrides(calendar: WorkCalendar, *, holidays: Iterable[date] = (),
     )
 
 
+def with_imported_years(calendar: WorkCalendar, years: Iterable[int], *, holidays: Iterable[date] = (),
+                        workdays: Iterable[date] = ()) -> WorkCalendar:
+    """The calendar with the official data of ``years`` replaced by an imported list: the given
+    holidays and make-up working days (dates outside ``years`` are ignored). The years then count as
+    official (covered); overrides are kept."""
+    covered = frozenset(years)
+    if not covered:
+        return calendar
+    hol = frozenset(d for d in holidays if d.year in covered)
+    work = frozenset(d for d in workdays if d.year in covered)
+    return WorkCalendar(
+        holidays=frozenset(d for d in calendar.holidays if d.year not in covered) | hol,
+        workdays=frozenset(d for d in calendar.workdays if d.year not in covered) | work,
+        official_years=calendar.official_years | covered,
+        override_holidays=calendar.override_holidays,
+        override_workdays=calendar.override_workdays,
+    )
+
+
 def is_working_day(calendar: WorkCalendar, day: date) -> bool:
     """True when people work on ``day`` (overrides, then official data, then Monday-Friday)."""
     if day in calendar.override_workdays:
@@ -171,9 +201,46 @@ def is_overdue(calendar: WorkCalendar, event_day: date, n: int, today: date) -> 
     return today > add_working_days(calendar, event_day, n)
 
 
+@dataclass(frozen=True)
+class MarkedDate:
+    """A computed date and whether it relied on an estimate: some day counted on the way fell in a
+    year without official data, where Monday-Friday stood in for the unknown holidays."""
+
+    day: date
+    estimated: bool
+
+
+def relies_on_estimate(calendar: WorkCalendar, start: date, end: date) -> bool:
+    """True when a day in ``(start, end]`` (the days a count from ``start`` to ``end`` looks at) falls
+    in a year without official data. Overrides do not make a year official: its other holidays are
+    still unknown."""
+    if end <= start:
+        return False
+    first = (start + _ONE_DAY).year
+    return any(year not in calendar.official_years for year in range(first, end.year + 1))
+
+
+def add_working_days_marked(calendar: WorkCalendar, start: date, n: int) -> MarkedDate:
+    """:func:`add_working_days` together with whether the result relied on an estimate."""
+    day = add_working_days(calendar, start, n)
+    return MarkedDate(day, relies_on_estimate(calendar, start, day))
+
+
 def missing_years(calendar: WorkCalendar, years: Iterable[int]) -> list[int]:
     """The given years without official data (sorted, each once): they fall back to Monday-Friday."""
     return sorted({y for y in years if y not in calendar.official_years})
+
+
+def schedule_years_missing(covered_years: Iterable[int], today: date, *,
+                           next_year_from: tuple[int, int]) -> list[int]:
+    """The years whose official schedule an administrator should import now: this year when it is not
+    covered, and next year once ``today`` reaches ``next_year_from`` (month, day) without it (the State
+    Council publishes next year's schedule in the autumn)."""
+    covered = frozenset(covered_years)
+    wanted = [today.year]
+    if (today.month, today.day) >= next_year_from:
+        wanted.append(today.year + 1)
+    return [year for year in wanted if year not in covered]
 
 
 def _weekdays_after(start: date, end: date) -> int:

@@ -52,7 +52,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from .business_days import WorkCalendar, add_working_days, is_working_day, working_days_between
+from .business_days import (
+    WorkCalendar,
+    add_working_days,
+    is_working_day,
+    relies_on_estimate,
+    working_days_between,
+)
 from .checks import require_aware as _aware
 from .playbook import Playbook, Stage
 
@@ -156,6 +162,7 @@ class TouchDue:
     per_days: int
     working_days: bool
     preferred: tuple[str, ...]
+    estimated: bool = False  # working days counted across a year without official holiday data
 
 
 @dataclass(frozen=True)
@@ -256,8 +263,10 @@ def next_touch(playbook: Playbook, inp: CadenceInput, now: datetime, calendar: W
     entered = inp.stage_entered_at
     touches = sorted(t.occurred_at for t in inp.touches if entered <= t.occurred_at <= now)
     credits = [entered] * cad.touches + touches
-    due_at = cover(credits[-cad.touches])
+    basis = credits[-cad.touches]
+    due_at = cover(basis)
     overdue, by = _overdue(due_at, now)
+    estimated = cad.working_days and relies_on_estimate(calendar, _local(basis, tz).date(), due_at.date())
     return TouchDue(
         rule=f"cadence.{stage.key}",
         due_at=due_at,
@@ -268,6 +277,7 @@ def next_touch(playbook: Playbook, inp: CadenceInput, now: datetime, calendar: W
         per_days=cad.per_days,
         working_days=cad.working_days,
         preferred=cad.preferred,
+        estimated=estimated,
     )
 
 

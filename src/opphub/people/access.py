@@ -344,3 +344,13 @@ def can_reverse_penalty(user: Any, entry: Any) -> bool:
         return True
     return bool(getattr(user, "is_authenticated", False) and user.role == Role.MANAGER
                 and User.objects.filter(pk=entry.user_id, team_id__in=managed_team_ids(user)).exists())
+
+
+# ------------------------------------------------------------------ the working-day calendar (S2, S4, S5, R3)
+
+
+def can_manage_calendar(user: Any) -> bool:
+    """Importing the official holiday schedule and seeing the missing-schedule banner: administrators
+    (the role or a superuser). Decided from the user alone: no query."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_active
+                and (getattr(user, "role", "") == Role.ADMIN or user.is_superuser))

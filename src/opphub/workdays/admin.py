@@ -11,8 +11,8 @@ from django.utils.translation import gettext, gettext_lazy
 from opphub.audit.admin import AuditedAdmin
 from opphub.methodology.business_days import is_working_day
 
-from .calendar import calendar_warnings, official_calendar
-from .models import CalendarOverride
+from .calendar import calendar_warnings, forget_imported_years, official_calendar
+from .models import CalendarOverride, HolidayImport
 
 
 @admin.register(CalendarOverride)
@@ -48,3 +48,27 @@ class CalendarOverrideAdmin(AuditedAdmin):
         today = timezone.localdate()
         context = {**(extra_context or {}), "calendar_warnings": calendar_warnings(today)}
         return super().changelist_view(request, extra_context=context)
+
+
+@admin.register(HolidayImport)
+class HolidayImportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The imported years, read-only (import on /working-days/import/); deleting one returns its year to
+    the package's data, or to the Monday-Friday estimate."""
+
+    list_display = ("year", "holiday_count", "workday_count", "imported_by", "imported_at")
+    readonly_fields = ("year", "holiday_count", "workday_count", "imported_by", "imported_at", "source")
+    fields = readonly_fields
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def delete_model(self, request: Any, obj: HolidayImport) -> None:
+        super().delete_model(request, obj)
+        forget_imported_years()
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        super().delete_queryset(request, queryset)
+        forget_imported_years()
