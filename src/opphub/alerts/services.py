@@ -1,6 +1,8 @@
 """Escalation (M3), the manager's intervention task (P6), penalty reversal, the follow-up hook, the
-calendar token. Notifications go through the outbox (``opphub.notifications``) after commit, each with
-an idempotency key, so a rerun of the scan never sends twice."""
+calendar token. Notifications go through the outbox (``opphub.notifications``): the Delivery rows are
+written in the same transaction that marks the alerts escalated, so a committed escalation is always
+sent (a crash right after the commit leaves queued rows for the re-drive) and a rolled-back one is
+retried by the next scan. Each row has an idempotency key, so a rerun of the scan never sends twice."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from opphub.audit.services import audit_record, audit_snapshot
 from opphub.common.errors import NotAllowed
 from opphub.methodology.business_days import WorkCalendar
 from opphub.methodology.playbook import Playbook
+from opphub.notifications.services import Message, notifications_enqueue_many
 from opphub.people import access
 from opphub.people.models import Role, Team, User
 
@@ -61,12 +64,6 @@ def _admins() -> list[User]:
         is_active=True, is_superuser=True))
 
 
-def _enqueue(**kwargs: Any) -> None:
-    from opphub.notifications.services import notification_enqueue
-
-    notification_enqueue(**kwargs)
-
-
 def _route(alerts: list[tuple[int, int]], now: dt.datetime) -> dict[int | None, list[int]]:
     """{manager id (None: nobody): [alert ids]} for (alert id, owner id) pairs; marks them escalated."""
     managers = managers_of({owner for _pk, owner in alerts})
@@ -79,34 +76,33 @@ def _route(alerts: list[tuple[int, int]], now: dt.datetime) -> dict[int | None, 
     return by_manager
 
 
-def _notify(by_manager: dict[int | None, list[int]], prefix: str) -> None:
-    """After commit: one notification per alert and recipient (key ``<prefix>:<alert id>``)."""
+def _notify(by_manager: dict[int | None, list[int]], prefix: str) -> int:
+    """In the caller's transaction (the one that set ``escalated_at``): one notification per alert and
+    recipient (key ``<prefix>:<alert id>``), written set-based; sent by the worker after the commit."""
     ids = [pk for pks in by_manager.values() for pk in pks]
     if not ids:
-        return
-
-    def send() -> None:
-        rows = {a.pk: a for a in Alert.objects.filter(pk__in=ids).select_related("opportunity", "owner")}
-        users = {u.pk: u for u in User.objects.filter(pk__in=[m for m in by_manager if m is not None])}
-        admins = _admins()
-        for manager, pks in by_manager.items():
-            for pk in pks:
-                alert = rows.get(pk)
-                if alert is None:
-                    continue
-                subject, body = _message(alert, prefix)
-                url = reverse("opportunities:card", kwargs={"number": alert.opportunity.number})
-                if manager is not None and manager in users:
-                    _enqueue(recipient=users[manager], kind=prefix, key=f"{prefix}:{alert.pk}", subject=subject,
-                             body=body, url=url, channels=ESCALATION_CHANNELS, mention_mobile=True)
-                else:  # nobody to escalate to: the administrators are told, and the others still go out
-                    note = _("%(owner)s has no manager to escalate to.") % {"owner": alert.owner}
-                    for admin in admins:
-                        _enqueue(recipient=admin, kind=f"{prefix}_unrouted",
-                                 key=f"{prefix}:{alert.pk}:admin:{admin.pk}", subject=subject,
-                                 body=f"{body}\n{note}", url=url)
-
-    transaction.on_commit(send)
+        return 0
+    rows = {a.pk: a for a in Alert.objects.filter(pk__in=ids).select_related("opportunity", "owner")}
+    users = {u.pk: u for u in User.objects.filter(pk__in=[m for m in by_manager if m is not None])}
+    admins = _admins() if any(m is None or m not in users for m in by_manager) else []
+    messages: list[Message] = []
+    for manager, pks in by_manager.items():
+        for pk in pks:
+            alert = rows.get(pk)
+            if alert is None:
+                continue
+            subject, body = _message(alert, prefix)
+            url = reverse("opportunities:card", kwargs={"number": alert.opportunity.number})
+            if manager is not None and manager in users:
+                messages.append(Message(recipient=users[manager], kind=prefix, key=f"{prefix}:{alert.pk}",
+                                        subject=subject, body=body, url=url, channels=ESCALATION_CHANNELS,
+                                        mention_mobile=True))
+            else:  # nobody to escalate to: the administrators are told, and the others still go out
+                note = _("%(owner)s has no manager to escalate to.") % {"owner": alert.owner}
+                messages += [Message(recipient=admin, kind=f"{prefix}_unrouted",
+                                     key=f"{prefix}:{alert.pk}:admin:{admin.pk}", subject=subject,
+                                     body=f"{body}\n{note}", url=url) for admin in admins]
+    return notifications_enqueue_many(messages=messages)
 
 
 def _message(alert: Alert, prefix: str) -> tuple[str, str]:
@@ -122,8 +118,10 @@ def _message(alert: Alert, prefix: str) -> tuple[str, str]:
             % {**values, "due": due})
 
 
+@transaction.atomic
 def alerts_escalate(*, books: dict[int, Playbook], now: dt.datetime, calendar: WorkCalendar) -> int:
-    """M3: overdue touches past the grace period go to the owner's manager (email + WeCom), once."""
+    """M3: overdue touches past the grace period go to the owner's manager (email + WeCom), once. One
+    transaction marks them escalated and queues the messages: both happen or neither does."""
     pending: list[tuple[int, int]] = []
     for version_id, book in books.items():
         at = now - escalation_grace(book)
@@ -141,8 +139,10 @@ def alerts_escalate(*, books: dict[int, Playbook], now: dt.datetime, calendar: W
     return len(pending)
 
 
+@transaction.atomic
 def interventions_notify(*, now: dt.datetime) -> int:
-    """P6: a streak past the intervention days is a task for the manager: routed and notified once."""
+    """P6: a streak past the intervention days is a task for the manager: routed and notified once (the
+    routing and the queued messages in one transaction)."""
     pending = list(Alert.objects.filter(kind=AlertKind.INTERVENTION, resolved_at__isnull=True,
                                         escalated_at__isnull=True).values_list("pk", "owner_id"))
     _notify(_route(pending, now), "intervention")

@@ -15,27 +15,34 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.security import HttpBearer
 from ninja.security.apikey import APIKeyCookie
 from ninja.utils import check_csrf
 
 from .models import ApiToken, hash_token
+from .throttling import AUTH_FAILURES, client_of
 
 TOKEN_PREFIX = "oh_"  # noqa: S105 - the public prefix of every token, not a secret
 LAST_USED_EVERY = timedelta(minutes=1)
 
 
 class TokenAuth(HttpBearer):
-    """``Authorization: Bearer oh_...``: a token that is not revoked, of an active user."""
+    """``Authorization: Bearer oh_...``: a token that is not revoked, of an active user. A client that
+    sent too many wrong tokens (``OPPHUB_API_AUTH_FAIL_RATE``) is answered 429 until its window ends."""
 
     def __call__(self, request: HttpRequest) -> Any:
         header = request.headers.get(self.header, "")
         scheme, _sep, raw = header.strip().partition(" ")
         if scheme.lower() != self.openapi_scheme:
             return None
+        client = client_of(request)
+        wait = AUTH_FAILURES.blocked(client)
+        if wait is not None:
+            raise Throttled(wait=wait)  # type: ignore[arg-type]
         user = self.authenticate(request, raw.strip())
         if user is None:
+            AUTH_FAILURES.hit(client)
             raise AuthenticationError(message=_("The API token is not valid: it is unknown, revoked, or its "
                                                 "user is inactive."))
         return user
@@ -51,6 +58,7 @@ class TokenAuth(HttpBearer):
         if found.last_used_at is None or found.last_used_at <= now - LAST_USED_EVERY:
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
         request.user = found.user
+        request.api_token = found  # type: ignore[attr-defined]  # the API rate counts per token
         return found.user
 
 

@@ -6,11 +6,14 @@
 - 404 ``{"detail": message}``: unknown or invisible record (the two look the same on purpose);
 - 409 ``{"detail": message, "code": "move_refused" | "stale" | "conflict", "errors": [...]}``;
 - 422 ``{"detail": [{"loc": ["body", field], "msg": message, "type": code}, ...]}`` for both the
-  request's shape (pydantic) and the services' field rules (django ValidationError).
+  request's shape (pydantic) and the services' field rules (django ValidationError);
+- 429 ``{"detail": message}`` with ``Retry-After`` (seconds): too many calls for the token, or too many
+  wrong tokens from the client (``api/throttling.py``).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -19,10 +22,12 @@ from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
 from opphub.common.errors import ServiceError
+
+from .throttling import retry_after
 
 # Model / service field names → the names the API's request bodies use.
 FIELD_ALIASES = {"owner": "owner_id", "customer": "customer_id", "contacts": "contact_ids"}
@@ -147,6 +152,14 @@ def install(api: NinjaAPI) -> None:
             response["WWW-Authenticate"] = 'Bearer realm="opphub"'
         return response
 
+    def on_throttled(request: HttpRequest, exc: Any) -> HttpResponse:
+        wait = exc.wait if exc.wait is not None else retry_after(request)
+        seconds = max(1, math.ceil(wait)) if wait is not None else 1
+        response = respond(request, {"detail": _("Too many requests: try again in %(seconds)s seconds.")
+                                     % {"seconds": seconds}}, 429)
+        response["Retry-After"] = str(seconds)
+        return response
+
     api.add_exception_handler(NinjaValidationError, on_pydantic)
     api.add_exception_handler(DjangoValidationError, on_django_validation)
     api.add_exception_handler(FieldError, on_field_error)
@@ -154,3 +167,4 @@ def install(api: NinjaAPI) -> None:
     api.add_exception_handler(Http404, on_not_found)
     api.add_exception_handler(IntegrityError, on_integrity)
     api.add_exception_handler(HttpError, on_http_error)
+    api.add_exception_handler(Throttled, on_throttled)

@@ -15,6 +15,7 @@ from ninja.renderers import JSONRenderer
 from . import contacts, customers, errors, events, followups, opportunities, stagework
 from .auth import AUTH
 from .docs import LocalSwagger, docs_asset
+from .throttling import ApiCallThrottle
 
 
 class Utf8JSONRenderer(JSONRenderer):
@@ -33,9 +34,11 @@ api = OppHubAPI(
     version="1",
     description="商機管理中臺 REST API. Authenticate with the browser session (send the CSRF token on "
                 "POST/PATCH) or with an API token: `Authorization: Bearer oh_...` (create one with "
-                "`opphub token_create <username> <name>`).",
+                "`opphub token_create <username> <name>`). Too many calls per token, or too many wrong tokens "
+                "from one client, are answered 429 with `Retry-After`.",
     urls_namespace="api",
     auth=AUTH,
+    throttle=[ApiCallThrottle()],
     docs=LocalSwagger(),
     renderer=Utf8JSONRenderer(),
 )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from opphub.config.caches import cache_settings
 from opphub.config.huey import huey_settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/opphub
@@ -182,6 +183,12 @@ EMAIL_USE_SSL = _env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "OppHub <opphub@localhost>")
 OPPHUB_SITE_URL = os.environ.get("OPPHUB_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# The shared cache and the API's abuse limits (config/caches.py, api/throttling.py, docs/operations.md).
+CACHES = cache_settings(DATA_DIR)
+OPPHUB_API_RATE = os.environ.get("OPPHUB_API_RATE", "1200/m")  # calls per API token (or session user)
+OPPHUB_API_AUTH_FAIL_RATE = os.environ.get("OPPHUB_API_AUTH_FAIL_RATE", "20/m")  # wrong tokens per client
+NINJA_NUM_PROXIES = int(os.environ.get("OPPHUB_NUM_PROXIES", "0"))  # reverse proxies in front (X-Forwarded-For)
 
 OPPHUB_PLAYBOOK_DIR = Path(os.environ.get("OPPHUB_PLAYBOOK_DIR", BASE_DIR / "playbooks"))
 OPPHUB_CURRENCY = "CNY"

@@ -1,26 +1,17 @@
-"""Tell people about gate events (approval requested / decided, sent back, loss analysis returned), after
-commit, through the notification outbox. Idempotent: each message has a stable key."""
+"""Tell people about gate events (approval requested / decided, sent back, loss analysis returned, won
+hand-off) through the notification outbox. The Delivery rows are written in the caller's transaction —
+the one that makes the change the message reports — so a committed change always has its message
+queued (a crash right after the commit loses nothing: the re-drive sends it); only the send waits for
+the commit. Idempotent: each message has a stable key."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from django.db import transaction
-
-log = logging.getLogger(__name__)
+from opphub.notifications.services import notification_enqueue
 
 
 def tell(*, recipient: Any, kind: str, key: str, subject: str, body: str, url: str = "") -> None:
     if recipient is None:
         return
-
-    def send() -> None:
-        try:
-            from opphub.notifications.services import notification_enqueue
-        except ImportError:  # the outbox is not installed in this build
-            log.info("notification %s for %s: %s", key, recipient, subject)
-            return
-        notification_enqueue(recipient=recipient, kind=kind, key=key, subject=subject, body=body, url=url)
-
-    transaction.on_commit(send)
+    notification_enqueue(recipient=recipient, kind=kind, key=key, subject=subject, body=body, url=url)

@@ -1,12 +1,18 @@
-"""Queue notifications (``notification_enqueue``) and read them (``notification_mark_read``).
+"""Queue notifications (``notification_enqueue``, ``notifications_enqueue_many``) and read them
+(``notification_mark_read``).
 
-The sending side (claim, send, retry, give up) is in ``sending.py``; the worker tasks in ``tasks.py``.
+Queueing writes the Delivery rows in the CALLER's transaction: call it inside the transaction that makes
+the change the message reports, never from ``transaction.on_commit``, so that "committed" implies "will be
+delivered" (a crash right after the commit leaves queued rows that the re-drive sends). Only the hand-off
+to the worker waits for the commit. The sending side (claim, send, retry, give up) is in ``sending.py``;
+the worker tasks in ``tasks.py``. See docs/notifications.md and docs/decisions.md D15.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,8 +34,9 @@ def _default_channels(recipient: Any) -> tuple[str, ...]:
 
 
 def _schedule_send(pks: list[int]) -> None:
-    """After commit: hand the rows to the worker. If the queue is unreachable the rows stay queued and
-    the periodic re-drive sends them; nothing is lost."""
+    """After commit: hand the rows to the worker. If the queue is unreachable, or the process dies
+    between the commit and this hook, the rows stay queued and the periodic re-drive (and a restarted
+    worker) sends them; nothing is lost. A rolled-back transaction takes its rows and this hook with it."""
     if not pks:
         return
 
@@ -48,12 +55,11 @@ def _schedule_send(pks: list[int]) -> None:
 def notification_enqueue(*, recipient: Any, kind: str, key: str, subject: str, body: str, url: str = "",
                          channels: tuple[str, ...] | None = None, mention_mobile: bool = False) -> list[Delivery]:
     """Queue a message for `recipient` (a User) on each channel (default: the user's preferences;
-    'inapp' always). Idempotent: the same `key` (per recipient+channel) is queued once, ever. The sends
-    happen after commit, in the worker. Returns the Delivery rows (existing ones when already queued)."""
-    wanted = list(dict.fromkeys(["inapp", *(_default_channels(recipient) if channels is None else channels)]))
-    unknown = [c for c in wanted if c not in Channel.values]
-    if unknown:
-        raise ValueError(f"unknown notification channel(s): {unknown}")
+    'inapp' always). The rows are written in the caller's transaction (commit it and the message will be
+    sent; roll it back and it never existed). Idempotent: the same `key` (per recipient+channel) is queued
+    once, ever. The sends happen after commit, in the worker. Returns the Delivery rows (existing ones
+    when already queued)."""
+    wanted = _channels(recipient, channels)
     now = timezone.now()
     existing = {d.channel: d for d in Delivery.objects.filter(recipient=recipient, key=key, channel__in=wanted)}
     rows: list[Delivery] = []
@@ -78,6 +84,54 @@ def notification_enqueue(*, recipient: Any, kind: str, key: str, subject: str, b
             new_pks.append(row.pk)
     _schedule_send(new_pks)
     return rows
+
+
+def _channels(recipient: Any, channels: Sequence[str] | None) -> list[str]:
+    wanted = list(dict.fromkeys(["inapp", *(_default_channels(recipient) if channels is None else channels)]))
+    unknown = [c for c in wanted if c not in Channel.values]
+    if unknown:
+        raise ValueError(f"unknown notification channel(s): {unknown}")
+    return wanted
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message for :func:`notifications_enqueue_many` (the arguments of ``notification_enqueue``)."""
+
+    recipient: Any
+    kind: str
+    key: str
+    subject: str
+    body: str
+    url: str = ""
+    channels: tuple[str, ...] | None = None
+    mention_mobile: bool = False
+
+
+def notifications_enqueue_many(*, messages: Sequence[Message], batch: int = 500) -> int:
+    """Queue many messages at once, set-based, in the caller's transaction (a scan that escalates
+    thousands of alerts writes its rows with a few multi-row INSERTs). Same rules as
+    ``notification_enqueue``: 'inapp' always, a (recipient, channel, key) already queued is left as it
+    is (``ON CONFLICT DO NOTHING``). Returns the number of rows asked for (new or already there)."""
+    now = timezone.now()
+    rows: list[Delivery] = []
+    for m in messages:
+        for channel in _channels(m.recipient, m.channels):
+            inapp = channel == Channel.INAPP
+            rows.append(Delivery(
+                recipient=m.recipient, channel=channel, kind=m.kind[:40], key=m.key, subject=m.subject[:200],
+                body=m.body, url=m.url, mention_mobile=m.mention_mobile, created_at=now,
+                state=Delivery.State.SENT if inapp else Delivery.State.QUEUED,
+                sent_at=now if inapp else None, next_attempt_at=None if inapp else now))
+    queued: list[int] = []
+    for i in range(0, len(rows), batch):
+        chunk = rows[i:i + batch]
+        Delivery.objects.bulk_create(chunk, ignore_conflicts=True)
+        queued += (Delivery.objects.filter(key__in={r.key for r in chunk}, state=Delivery.State.QUEUED,
+                                           recipient_id__in={r.recipient_id for r in chunk})
+                   .exclude(channel=Channel.INAPP).values_list("pk", flat=True))
+    _schedule_send(sorted(set(queued)))
+    return len(rows)
 
 
 def notification_mark_read(*, user: Any, deliveries: Iterable[int] | None = None, now: datetime) -> int:
