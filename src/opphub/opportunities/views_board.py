@@ -141,7 +141,8 @@ def card_html(card: Card, last_followup: str, no_followup: str, risk_badge: str 
     """One card: number, amount, name, customer, owner, days in stage (open) or won/lost, last follow-up."""
     status = escape(card.status)
     if card.status == Status.OPEN:
-        status_class, state = "", f"<span>{risk_badge}{escape(card.days_label)}</span>"
+        mark = f'<span class="badge warn">{escape(card.status_mark)}</span> ' if card.get("status_mark") else ""
+        status_class, state = "", f"<span>{mark}{risk_badge}{escape(card.days_label)}</span>"
     else:
         status_class, state = f" is-{status}", f'<span class="badge {status}">{escape(card.status_label)}</span>'
     day = card.last_followup_day
