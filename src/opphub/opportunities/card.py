@@ -31,7 +31,7 @@ from opphub.people import access
 
 from .models import Opportunity, Status
 from .playbooks import playbook_of
-from .risks import opportunity_risks
+from .risks import opportunity_risks, stage_limit_text
 
 TIMELINE_PAGE_SIZE = 50
 CHANGES_SHOWN = 10
@@ -110,6 +110,7 @@ class Card:
     budget_label: str = ""
     strategies: list[StrategyHint] = field(default_factory=list)
     risks: tuple[RiskFlag, ...] = ()
+    stage_limit: str = ""  # M5: "Average 7.0 days in this stage, high risk after 10.5 (...)"
     gate: Any = None  # gates.panel.GatePanel: the checklist of the next step and the health score
 
     @property
@@ -224,7 +225,8 @@ def card_data(*, user: Any, opportunity: Opportunity, now: dt.datetime, page: in
     card.status_label = card.gate.status_label  # S1 待確認商機, S3 方案確認中 (the playbook's stage marks)
     if is_open and page == 1:  # X2: the newest objections (already on the first timeline page)
         card.strategies = counter_strategies(playbook, [f.objections for f in followups])
-        card.risks = opportunity_risks(playbook=playbook, opportunity=opportunity, followups=followups, now=now)
+        card.risks = opportunity_risks(playbook=playbook, opportunity=opportunity, now=now)
+    card.stage_limit = stage_limit_text(playbook, opportunity, now)
     reason = card.gate.record.loss_reason
     if opportunity.status == Status.LOST and reason:  # X2: the recorded loss reason's counter-strategy
         card.strategies = [StrategyHint(r, "", card.gate.record.loss_real_reason)

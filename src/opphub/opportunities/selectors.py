@@ -28,7 +28,7 @@ from opphub.people.models import User
 from .filters import OpportunityFilterForm, period_q
 from .models import Pipeline, Status
 from .playbooks import default_pipeline, playbook_of, with_current_version
-from .status_marks import mark_rows, status_marks
+from .status_marks import books_of, mark_rows, status_marks
 
 ARCHIVE_DEFAULT_DAYS = 90
 NUMBER_PLACEHOLDER = "__number__"
@@ -41,7 +41,7 @@ CARD_FIELDS = (
 # A board card: the same, as one tuple (selectors.Card).
 BOARD_CARD_FIELDS = (
     "id", "number", "name", "amount", "stage", "status", "stage_entered_at", "closed_at", "last_followup_at",
-    "updated_at", "version", "customer_id", "owner_id", "playbook_version_id",
+    "updated_at", "version", "customer_id", "owner_id", "playbook_version_id", "pipeline_id",
 )
 USER_NAME_FIELDS = ("id", "username", "display_name", "first_name", "last_name")
 LIST_SORTS = {
@@ -154,9 +154,11 @@ def board_columns(*, user: Any, pipeline: Pipeline, playbook: Playbook, form: Op
     labels = CardLabels(now)
     cards = [labels.card(row) for row in _card_rows(columns, open_qs, closed_qs, per_column)]
     _card_names(cards)
-    marks = status_marks((c.id, c.stage, c.status, c.playbook_version_id) for c in cards)
+    books = books_of({c.playbook_version_id for c in cards}) if cards else {}
+    marks = status_marks(((c.id, c.stage, c.status, c.playbook_version_id) for c in cards), books)
     for card in cards:
         card["status_mark"] = marks.get(card.id, "")
+        card["playbook"] = books.get(card.playbook_version_id)  # the card's own rules (M5 on the board)
         col = archive if card.status != Status.OPEN else by_key.get(card.stage)
         if col is not None:
             col.cards.append(card)

@@ -23,19 +23,22 @@ from .playbooks import playbook_of
 Row = tuple[int, str, str, int]  # (opportunity id, stage, status, playbook version id)
 
 
-def _books(version_ids: Iterable[int]) -> dict[int, Playbook]:
+def books_of(version_ids: Iterable[int]) -> dict[int, Playbook]:
+    """The parsed playbook of each stored version id: one query."""
     versions = PlaybookVersion.objects.filter(pk__in=set(version_ids)).only("id", "digest", "key", "version")
     return {v.pk: playbook_of(v) for v in versions}
 
 
-def status_marks(rows: Iterable[Row]) -> dict[int, str]:
-    """{opportunity id: the stage mark in the current language} for the open rows whose mark applies."""
+def status_marks(rows: Iterable[Row], books: dict[int, Playbook] | None = None) -> dict[int, str]:
+    """{opportunity id: the stage mark in the current language} for the open rows whose mark applies.
+    ``books``: the playbooks by version id, when the caller has them (else one more query)."""
     rows = [r for r in rows if r[2] == Status.OPEN]
     if not rows:
         return {}
     from opphub.gates.models import Approval, ApprovalState, Document
 
-    books = _books(r[3] for r in rows)
+    if books is None:
+        books = books_of(r[3] for r in rows)
     marked = []
     for row in rows:
         book = books.get(row[3])

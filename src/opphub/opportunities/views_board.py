@@ -90,15 +90,20 @@ CARD_HTML = (
 
 
 def risky_numbers(columns: list[Column], playbook: Playbook, now: dt.datetime) -> set[str]:
-    """Open cards in their stage longer than the playbook's factor × the stage's learned average
-    (spec M5; the card page shows all three X3 signals with their interventions)."""
+    """Open cards in their stage longer than their playbook's factor × the stage's average learned in
+    their pipeline under their playbook version (spec M5; the card page shows all three X3 signals with
+    their interventions). ``playbook``: the pipeline's, for a card whose version is unknown."""
     risky: set[str] = set()
     for col in columns:
         if col.closed or not col.cards:
             continue
-        average = stage_average(playbook, col.key, now)
         for card in col.cards:
-            if duration_flag(playbook, col.key, max(now - card.stage_entered_at, dt.timedelta(0)), average):
+            book = card.get("playbook") or playbook
+            if col.key not in book.open_stage_keys:
+                continue
+            average = stage_average(book, col.key, now, pipeline_id=card.pipeline_id,
+                                    version_id=card.playbook_version_id)
+            if duration_flag(book, col.key, max(now - card.stage_entered_at, dt.timedelta(0)), average):
                 risky.add(card.number)
     return risky
 
