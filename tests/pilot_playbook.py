@@ -24,7 +24,7 @@ CHANGES: list[tuple[str, str]] = [
      'name = { zh-hans = "试点商机方案", zh-hant = "試點商機方案", en = "Pilot opportunity playbook" }'),
     ("high_value_amount = 500000", "high_value_amount = 730000"),                       # K1, R1
     ('daily_update_time = "18:00"', 'daily_update_time = "17:25"'),                     # P1
-    ("risk_duration_factor = 1.5", "risk_duration_factor = 1.3"),                       # M5, X3
+    ("risk_duration_factor = 1.5", "risk_duration_factor = 1.35"),                      # M5, X3 (two decimals)
     ("response_time_normal_hours = 24", "response_time_normal_hours = 30"),             # X3
     ("response_time_risk_days = 3 ", "response_time_risk_days = 4 "),                   # X3
     ("risk_window_followups = 50", "risk_window_followups = 6"),                        # X3
@@ -46,7 +46,7 @@ CHANGES: list[tuple[str, str]] = [
      "cadence = { touches = 1, per_days = 5, working_days = false, preferred = [\"phone\", \"wecom\"] }"),
     ('status_label = { zh-hans = "待确认商机", zh-hant = "待確認商機", en = "To be confirmed" }',
      'status_label = { zh-hans = "试点待确认", zh-hant = "試點待確認", en = "Pilot: to be confirmed" }'),
-    # S2: 9-day default (1.3 × 9 = 11.7), a touch every 4 days
+    # S2: 9-day default (1.35 × 9 = 12.15, shown 12.2), a touch every 4 days
     ("default_days = 7\ncadence = { touches = 1, per_days = 3,",
      "default_days = 9\ncadence = { touches = 1, per_days = 4,"),
     # S3

@@ -4,7 +4,7 @@ must follow it: a rule number typed into code, a template or a message shows up 
 
 The assertions are about numbers and the playbook's own texts (which come out the same, or from the
 playbook, in all three languages), never about translated words, so they hold before the catalogues
-are compiled. Values are read from ``PILOT``/``STANDARD``; the expected renderings ("11.7", "1.3")
+are compiled. Values are read from ``PILOT``/``STANDARD``; the expected renderings ("12.2", "1.35")
 are worked out from them. Tests marked ``xfail(strict=True)`` name rule texts other branches move into
 the playbook; they start passing (and so fail as XPASS) once merged: then drop the marker.
 """
@@ -143,7 +143,7 @@ def test_decisions_follow_the_pilot():
 @pytest.mark.parametrize("lang", LANGS)
 def test_card_shows_the_pilot_limit_risk_and_mark(org, pilot, lang):
     """spec: M5, X3, S1 — the card's stage limit, its risk message and the S1 mark come from the pilot,
-    in every language: average 9.0 days, high risk after 11.7 (1.3 ×), not the standard's 7.0/10.5/1.5."""
+    in every language: average 9.0 days, high risk after 12.2 (1.35 ×), not the standard's 7.0/10.5/1.5."""
     now = timezone.now()
     days_in = limit(PILOT, "confirmation") + Decimal("0.3")
     opp = in_stage(make_opportunity(actor=org.r1), "confirmation",
@@ -173,7 +173,7 @@ def test_card_shows_the_pilot_limit_risk_and_mark(org, pilot, lang):
 @pytest.mark.parametrize("lang", LANGS)
 def test_board_list_and_stage_work_follow_the_pilot(org, pilot, lang):
     """spec: M5, S1, P4 — the board's high-risk badge uses the pilot's limit (a card between the
-    standard's 10.5 and the pilot's 11.7 days is not flagged); the S1 mark on the board, the list and
+    standard's 10.5 and the pilot's 12.15 days is not flagged); the S1 mark on the board, the list and
     the stage work page is the pilot's."""
     now = timezone.now()
     between = in_stage(make_opportunity(actor=org.r1, name="between"), "confirmation",
@@ -291,7 +291,7 @@ def test_stage_averages_are_learned_per_pipeline_and_version_in_the_pilot_window
     moved(pilot, now - 5 * DAY, 2 * DAY, n)                              # the pilot's own: 2 days each
     moved(pilot, now - (window + 1) * DAY, 30 * DAY, n)                  # before the window
     moved(standard, now - 5 * DAY, 30 * DAY, STANDARD.rules.stage_average_min_samples)  # another pipeline
-    learned = Decimal(2) * PILOT.rules.risk_duration_factor               # 2.6 days
+    learned = Decimal(2) * PILOT.rules.risk_duration_factor               # 2.7 days
     late = in_stage(make_opportunity(actor=org.r1), "confirmation", now - dt.timedelta(days=float(learned)) - H)
     early = in_stage(make_opportunity(actor=org.r1), "confirmation", now - dt.timedelta(days=float(learned)) + H)
     scan_run(now=now, escalate=False)

@@ -78,8 +78,13 @@ def stage_limit_text(playbook: Playbook, opportunity: Any, now: dt.datetime) -> 
                             version_id=opportunity.playbook_version_id)
     factor = playbook.rules.risk_duration_factor
     return _("Average %(average)s days in this stage, high risk after %(limit)s (%(factor)s × %(basis)s).") % {
-        "average": one_decimal(average.days), "limit": one_decimal(factor * average.days), "factor": _num(factor),
+        "average": one_decimal(average.days), "limit": one_decimal(factor * average.days), "factor": plain(factor),
         "basis": _basis(average.from_history, average.samples)}
+
+
+def plain(value: Decimal) -> str:
+    """A playbook number as written: 1.5 → "1.5", 1.25 → "1.25", 2 → "2" (never rounded)."""
+    return format(Decimal(value).normalize(), "f")
 
 
 def _basis(from_history: Any, samples: Any) -> str:
@@ -112,7 +117,7 @@ def risk_message(flag: RiskFlag) -> str:
         return _("%(days)s days in this stage: average %(average)s days, high risk after %(limit)s "
                  "(%(factor)s × %(basis)s).") % {
             "days": one_decimal(e["days_in_stage"]), "average": one_decimal(e["average_days"]),  # type: ignore[arg-type]
-            "limit": one_decimal(e["threshold_days"]), "factor": _num(e["factor"]),  # type: ignore[arg-type]
+            "limit": one_decimal(e["threshold_days"]), "factor": plain(e["factor"]),  # type: ignore[arg-type]
             "basis": _basis(e["from_history"], e["samples"])}
     if flag.code == "slow_response":
         return _("The customer now takes %(days)s days to answer; earlier answers came within about "
