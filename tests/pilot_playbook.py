@@ -49,6 +49,13 @@ CHANGES: list[tuple[str, str]] = [
     # S2: 9-day default (1.35 × 9 = 12.15, shown 12.2), a touch every 4 days
     ("default_days = 7\ncadence = { touches = 1, per_days = 3,",
      "default_days = 9\ncadence = { touches = 1, per_days = 4,"),
+    # S2, S4, S5 deadlines in working days
+    ('deadlines = [{ action = "interview", working_days = 7 }]',
+     'deadlines = [{ action = "interview", working_days = 6 }]'),
+    ('deadlines = [{ action = "objection", working_days = 3 }]',
+     'deadlines = [{ action = "objection", working_days = 4 }]'),
+    ('deadlines = [{ action = "archive", working_days = 7 }]',
+     'deadlines = [{ action = "archive", working_days = 8 }]'),
     # S3
     ('status_label = { zh-hans = "方案确认中", zh-hant = "方案確認中", en = "Proposal under confirmation" }',
      'status_label = { zh-hans = "试点方案确认中", zh-hant = "試點方案確認中", en = "Pilot: proposal under review" }'),

@@ -221,6 +221,24 @@ def test_the_lifecycle_report_follows_the_pilot(org, pilot, lang):
     assert PILOT.name.get(lang) in html
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_interview_deadline_follows_the_pilot(org, pilot, lang):
+    """spec: S2 — the 5W1H interview is due the pilot's number of working days after entering S2."""
+    from opphub.methodology.business_days import add_working_days
+    from opphub.workdays.calendar import work_calendar
+
+    entered = timezone.localtime() - DAY
+    opp = in_stage(make_opportunity(actor=org.r1), "confirmation", entered)
+    calendar = work_calendar()
+
+    def due(book) -> str:  # type: ignore[no-untyped-def]
+        (deadline,) = book.stage("confirmation").deadlines
+        return add_working_days(calendar, entered.date(), deadline.working_days).isoformat()
+
+    html = client_for(org.r1, lang).get(reverse("gates:stage", kwargs={"number": opp.number})).content.decode()
+    assert due(PILOT) in html and due(STANDARD) not in html
+
+
 # ---------------------------------------------------------------- the scan
 
 
