@@ -120,8 +120,10 @@ def main() -> int:
                                          touches=tuple(Touch(f.occurred_at, f.kind, f.direction) for f in fus),
                                          last_update_at=last), now, calendar)
         assess(book, stage=opp.stage, time_in_stage=now - opp.stage_entered_at,
-               average=stage_average(book, opp.stage, now), touches=[(f.occurred_at, f.direction) for f in fus],
-               notes=[f.notes for f in fus[-50:]], now=now)
+               average=stage_average(book, opp.stage, now, pipeline_id=opp.pipeline_id,
+                                     version_id=opp.playbook_version_id),
+               touches=[(f.occurred_at, f.direction) for f in fus],
+               notes=[f.notes for f in fus[-book.rules.risk_window_followups:]], now=now)
     per_row = (time.perf_counter() - started) / max(len(sample), 1)
     print(f"[{args.db}] per-row baseline: {per_row * 1000:.2f} ms per opportunity measured on {len(sample)} "
           f"sampled → EXTRAPOLATED {per_row * open_count:.0f} s for {open_count:,} (evaluation only: no alert "

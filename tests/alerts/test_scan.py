@@ -74,7 +74,8 @@ def test_sql_scan_agrees_with_the_pure_functions(org):
         assert (opp.pk in overdue) == state.touch.overdue, opp.number
         assert (opp.pk in zombies) == state.zombie.penalty_due, opp.number
         assert (opp.pk in interventions) == state.zombie.intervention_due, opp.number
-        flag = duration_flag(book, opp.stage, NOW - opp.stage_entered_at, stage_average(book, opp.stage, NOW))
+        average = stage_average(book, opp.stage, NOW, pipeline_id=opp.pipeline_id, version_id=opp.playbook_version_id)
+        flag = duration_flag(book, opp.stage, NOW - opp.stage_entered_at, average)
         assert (opp.pk in risky) == (flag is not None), opp.number
         seen["overdue"] += state.touch.overdue
         seen["zombie"] += state.zombie.penalty_due

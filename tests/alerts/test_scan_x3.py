@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -12,12 +13,15 @@ from opphub.alerts.models import Alert, AlertKind
 from opphub.alerts.scan import scan_run
 from opphub.alerts.scan_x3 import slow_response_candidates
 from opphub.followups.models import FollowUp
+from opphub.methodology.playbook import load_playbook_file
 from opphub.methodology.risk import internal_discussion_flag, response_time_flag
-from opphub.opportunities.card import TIMELINE_PAGE_SIZE
 from opphub.opportunities.models import Opportunity
 from opphub.opportunities.playbooks import playbook_of
 
 from ..factories import make_opportunity
+
+STANDARD = load_playbook_file(Path(__file__).resolve().parents[2] / "playbooks" / "standard.toml")
+WINDOW = STANDARD.rules.risk_window_followups  # X3 reads the newest 50 follow-ups (a playbook value)
 
 NOW = timezone.localtime(dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC))
 DAY = dt.timedelta(days=1)
@@ -38,8 +42,8 @@ def _seq(rng: random.Random, n: int) -> list[tuple[dt.datetime, str]]:
 
 
 def _boundary_cases() -> list[list[tuple[dt.datetime, str]]]:
-    """Exactly at and just past the limits: the latest response 3 days, the baseline 48 h (median of the
-    first half), a wait still pending at NOW."""
+    """Exactly at and just past the limits: the latest response 3 days, the baseline 24 h (median of the
+    first half; no hidden factor), a wait still pending at NOW."""
     t0 = NOW - 30 * DAY
     fast = [(t0, "out"), (t0 + DAY, "in"), (t0 + 2 * DAY, "out"), (t0 + 3 * DAY, "in")]
     cases = []
@@ -47,18 +51,18 @@ def _boundary_cases() -> list[list[tuple[dt.datetime, str]]]:
         cases.append([*fast, (t0 + 5 * DAY, "out"), (t0 + 5 * DAY + latest, "in")])  # answered late
         cases.append([*fast, (NOW - latest, "out")])  # still waiting
         cases.append([*fast, (NOW - latest, "out"), (NOW - latest + dt.timedelta(hours=1), "out")])  # chasers
-    for baseline in (2 * DAY, 2 * DAY + US):
+    for baseline in (DAY, DAY + US, 2 * DAY):
         cases.append([(t0, "out"), (t0 + baseline, "in"), (t0 + 5 * DAY, "out"), (t0 + 5 * DAY + baseline, "in"),
                       (t0 + 9 * DAY, "out"), (t0 + 13 * DAY, "in")])
-    # a long history: the window hides the slow early waits; only the newest TIMELINE_PAGE_SIZE count
+    # a long history: the window hides the slow early waits; only the newest WINDOW count
     long = [(t0 - 40 * DAY, "out"), (t0 - 30 * DAY, "in")]
     at = t0 - 29 * DAY
-    for _ in range(TIMELINE_PAGE_SIZE // 2):
+    for _ in range(WINDOW // 2):
         long += [(at, "out"), (at + dt.timedelta(hours=5), "in")]
         at += dt.timedelta(hours=12)
     cases.append([*long, (NOW - 4 * DAY, "out")])
     # the window starts inside a run of outbound chasers: the core measures from the first one it sees
-    run = [(t0 - 20 * DAY + i * dt.timedelta(hours=1), "out") for i in range(TIMELINE_PAGE_SIZE - 3)]
+    run = [(t0 - 20 * DAY + i * dt.timedelta(hours=1), "out") for i in range(WINDOW - 3)]
     cases.append([(t0 - 25 * DAY, "out"), *run, (t0 - 18 * DAY, "in"), (t0 - 10 * DAY, "out"), (t0 - 5 * DAY, "in")])
     return cases
 
@@ -84,7 +88,7 @@ def test_x3_scan_equals_the_pure_core_on_the_card_window(org):
     expected_slow, expected_talk = set(), set()
     for opp in opps:
         book = playbook_of(opp.playbook_version)
-        newest = list(FollowUp.objects.filter(opportunity=opp).order_by("-occurred_at", "-id")[:TIMELINE_PAGE_SIZE])
+        newest = list(FollowUp.objects.filter(opportunity=opp).order_by("-occurred_at", "-id")[:WINDOW])
         if response_time_flag(book, [(f.occurred_at, f.direction) for f in reversed(newest)], now=NOW):
             expected_slow.add(opp.pk)
         if internal_discussion_flag(book, [f.notes for f in newest]):

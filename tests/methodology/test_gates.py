@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from opphub.methodology.playbook import load_playbook_file, parse_playbook
+from opphub.methodology.playbook import PlaybookError, load_playbook_file, parse_playbook
 from opphub.methodology.snapshots import ContactFact, DocumentFact, FollowUpFact, GateSnapshot, ObjectionFact
 from opphub.methodology.stages import (
     MoveRequest,
@@ -288,6 +288,36 @@ def test_status_label_once_the_proposal_is_out():
     assert label is not None and label.get("zh-hans") == "方案确认中"
     assert stage_status_label(BOOK, with_document(snap, "proposal", None)) is None
     assert stage_status_label(BOOK, ready("closing")) is None
+
+
+def test_s1_is_to_be_confirmed_until_the_screening_report_is_approved():
+    """spec: S1 — an S1 opportunity carries 待確認商機 (to be confirmed) until the sales manager approves
+    the screening report; a closed one carries no mark."""
+    snap = GateSnapshot(stage="discovery", status="open", now=NOW, entered_stage_at=_at(2))
+    label = stage_status_label(BOOK, snap)
+    assert label is not None
+    texts = (label.get("zh-hans"), label.get("zh-hant"), label.get("en"))
+    assert texts == ("待确认商机", "待確認商機", "To be confirmed")
+    uploaded = GateSnapshot(stage="discovery", status="open", now=NOW, entered_stage_at=_at(2),
+                            documents={"screening_report": UP})
+    assert stage_status_label(BOOK, uploaded) == label  # uploaded is not approved
+    approved = GateSnapshot(stage="discovery", status="open", now=NOW, entered_stage_at=_at(2),
+                            approvals=frozenset({"screening_report"}))
+    assert stage_status_label(BOOK, approved) is None
+    lost = GateSnapshot(stage="discovery", status="lost", now=NOW, entered_stage_at=_at(2), closed_at=_at(1))
+    assert stage_status_label(BOOK, lost) is None
+
+
+def test_a_status_mark_until_approvals_needs_its_label():
+    """spec: S1 — ``status_until_approvals`` names approvals of the playbook and needs a ``status_label``."""
+    text = STANDARD.read_text(encoding="utf-8")
+    broken = text.replace('status_until_approvals = ["screening_report"]', 'status_until_approvals = ["nope"]')
+    with pytest.raises(PlaybookError, match="status_until_approvals"):
+        parse_playbook(broken)
+    unlabelled = text.replace(
+        'status_label = { zh-hans = "待确认商机", zh-hant = "待確認商機", en = "To be confirmed" }\n', "")
+    with pytest.raises(PlaybookError, match="needs a status_label"):
+        parse_playbook(unlabelled)
 
 
 def test_snapshot_refuses_naive_datetimes():

@@ -76,10 +76,12 @@ def test_stage_average_from_history_or_the_playbook_default(durations, min_sampl
     assert stage_average_days(durations, default, min_samples) == expected
 
 
-def test_the_default_minimum_of_samples_is_ten():
-    """spec: M5 — nine closed rows are thin history, ten are enough (documented default)."""
-    assert not stage_average_days([DAY] * 9, 7).from_history
-    assert stage_average_days([DAY] * 10, 7) == StageAverage(D(1), True, 10)
+def test_the_standard_minimum_of_samples_is_ten():
+    """spec: M5 — nine closed rows are thin history, ten are enough (the playbook's minimum)."""
+    n = BOOK.rules.stage_average_min_samples
+    assert (n, BOOK.rules.stage_average_window_days) == (10, 180)
+    assert not stage_average_days([DAY] * 9, 7, n).from_history
+    assert stage_average_days([DAY] * 10, 7, n) == StageAverage(D(1), True, 10)
 
 
 @pytest.mark.parametrize(
@@ -147,9 +149,10 @@ def test_the_factor_comes_from_the_playbook():
 def test_thin_history_falls_back_to_the_default_end_to_end():
     """spec: M5 — with 3 fast closed rows the default (7 days) decides; with 10 the history does."""
     fast = [2 * DAY] * 3
-    avg = stage_average_days(fast, BOOK.stage("confirmation").default_days)
+    avg = stage_average_days(fast, BOOK.stage("confirmation").default_days, BOOK.rules.stage_average_min_samples)
     assert duration_flag(BOOK, "confirmation", 9 * DAY, avg) is None
-    avg = stage_average_days([2 * DAY] * 10, BOOK.stage("confirmation").default_days)
+    avg = stage_average_days([2 * DAY] * 10, BOOK.stage("confirmation").default_days,
+                             BOOK.rules.stage_average_min_samples)
     assert duration_flag(BOOK, "confirmation", 9 * DAY, avg) is not None
 
 
@@ -214,8 +217,9 @@ def test_response_times_are_outbound_to_next_inbound(steps, expected):
         ([20 * H, 3 * DAY + timedelta(minutes=1)], True),
         ([4 * DAY, 4 * DAY, 4 * DAY], False),           # always slow: no change, no signal
         ([20 * H, 47 * H, 4 * DAY], True),              # baseline = first half of the earlier ones = 20 h
-        ([48 * H, 4 * DAY], True),                      # "about 24 h": up to 2 × 24 h
-        ([49 * H, 4 * DAY], False),
+        ([24 * H, 4 * DAY], True),                      # "from 24 h": a baseline within 24 h
+        ([24 * H + timedelta(seconds=1), 4 * DAY], False),  # a second over 24 h: not the spec's change
+        ([48 * H, 4 * DAY], False),                     # no hidden factor of 2 (1.2.0 passed 48 h as 24 h)
         ([24 * H, 4 * DAY, 20 * H], False),             # the latest answer is quick again
         ([4 * DAY], False),                             # nothing to compare with
         ([10 * H, 12 * H, 4 * DAY, 4 * DAY, 5 * DAY], True),  # earlier half (10 h, 12 h) normal
@@ -263,11 +267,13 @@ def test_a_customer_gone_quiet_counts_once_the_wait_passes_the_limit(waiting, fl
 
 
 def test_the_response_limits_come_from_the_playbook():
-    """spec: X3 — 24 h and 3 days are playbook values."""
+    """spec: X3 — 24 h and 3 days are playbook values, read as they are written."""
     t = exchange(24 * H, 4 * DAY)
     assert response_time_flag(with_rules(response_time_risk_days=5), t) is None
-    assert response_time_flag(with_rules(response_time_normal_hours=8), t) is None  # 24 h > 2 × 8 h
-    assert response_time_flag(with_rules(response_time_normal_hours=8), t, normal_factor=D(3)) is not None
+    assert response_time_flag(with_rules(response_time_normal_hours=23), t) is None  # 24 h > 23 h
+    slower = exchange(30 * H, 4 * DAY)
+    assert response_time_flag(BOOK, slower) is None
+    assert response_time_flag(with_rules(response_time_normal_hours=30), slower) is not None
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from opphub.followups.services import followup_log
+from opphub.opportunities.models import Opportunity
 from opphub.opportunities.services import opportunity_assign, opportunity_move_stage
 from tests.factories import ContactFactory, CustomerFactory, ProductFactory, make_opportunity
 from tests.stagework import fulfil
@@ -284,12 +285,26 @@ def test_risk_warnings_with_interventions(org):
     log(old, org.r1, notes="客户还在内部讨论预算")
     log(old, org.r1, notes="客戶還在內部討論，下週再說")  # Traditional
     html = section(c.get(card_url(old)).content.decode(), "risks")
-    assert "30 days in this stage, more than 1.5 × the average 14 days (playbook default)." in html
+    assert ("30.0 days in this stage: average 14.0 days, high risk after 21.0 (1.5 × the playbook default)."
+            in html)
     assert "2 recent follow-ups say the customer is still discussing internally." in html
     assert "Add an executive visit" in html  # X4 for stage_overdue
     assert "ask about the internal disagreement" in html  # X4 for internal_discussion
     zh = client_for(org.r1, lang="zh-hans").get(card_url(old)).content.decode()
     assert "增加一次高层拜访" in section(zh, "risks")
+
+
+def test_the_card_shows_the_computed_stage_limit(org):
+    """spec: M5 — the card shows the stage's average and the limit the 1.5× formula gives: confirmation
+    averages 7 days (the playbook default while history is thin) → high risk after 10.5 days, not the
+    spec example's "10" (docs/decisions.md)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    opp = make_opportunity(actor=org.r1)
+    Opportunity.objects.filter(pk=opp.pk).update(stage="confirmation")
+    html = client_for(org.r1).get(card_url(opp)).content.decode()
+    assert "Average 7.0 days in this stage, high risk after 10.5 (1.5 × the playbook default)." in html
 
 
 def test_recent_changes_name_the_stage_work(org):

@@ -43,7 +43,7 @@ from django.utils import timezone
 from opphub.followups.models import FollowUp
 from opphub.methodology.business_days import WorkCalendar, add_working_days
 from opphub.methodology.playbook import Playbook
-from opphub.opportunities.models import Opportunity, PlaybookVersion, Status
+from opphub.opportunities.models import Opportunity, Pipeline, PlaybookVersion, Status
 from opphub.opportunities.playbooks import playbook_of
 from opphub.opportunities.risks import stage_average
 from opphub.workdays.calendar import work_calendar
@@ -139,19 +139,25 @@ def zombie_groups(books: dict[int, Playbook], now: dt.datetime, calendar: WorkCa
 
 
 def high_risk_groups(books: dict[int, Playbook], now: dt.datetime) -> list[Group]:
-    """M5: time in stage > factor × the stage's learned average (risks.stage_average)."""
+    """M5: time in stage > factor × the stage's average, learned per pipeline and playbook version
+    (risks.stage_average): one group per (version, pipeline, open stage)."""
     groups = []
+    pipelines = list(Pipeline.objects.order_by("pk").values_list("pk", "playbook_key"))
     for version_id, book in books.items():
-        for stage in book.stages:
-            if stage.closed:
-                continue
-            average = stage_average(book, stage.key, now)
-            threshold = thresholds.duration_threshold(book, average, now)
-            qs = _open(version_id, stage.key).filter(stage_entered_at__lt=threshold).annotate(
-                z_basis=F("stage_entered_at"))
-            groups.append(Group(qs, ExpressionWrapper(F("stage_entered_at") + (now - threshold),
-                                                      output_field=DateTimeField())))
+        for pipeline_id in [pk for pk, key in pipelines if key == book.key]:  # a pipeline runs one playbook
+            for stage in book.stages:
+                if stage.closed:
+                    continue
+                groups.append(_high_risk_group(book, version_id, pipeline_id, stage.key, now))
     return groups
+
+
+def _high_risk_group(book: Playbook, version_id: int, pipeline_id: int, stage: str, now: dt.datetime) -> Group:
+    average = stage_average(book, stage, now, pipeline_id=pipeline_id, version_id=version_id)
+    threshold = thresholds.duration_threshold(book, average, now)
+    qs = _open(version_id, stage).filter(pipeline_id=pipeline_id, stage_entered_at__lt=threshold).annotate(
+        z_basis=F("stage_entered_at"))
+    return Group(qs, ExpressionWrapper(F("stage_entered_at") + (now - threshold), output_field=DateTimeField()))
 
 
 # ------------------------------------------------------------------ upsert + resolve

@@ -1,18 +1,19 @@
 """The scan's X3 part: slow customer response and "discussing internally" (spec X3; docs/decisions.md D16).
 
 Both signals need the pure core (``methodology.risk``) on sequences and text, so SQL narrows the
-candidates and the core decides for those only, on the card's window (each opportunity's newest
-``TIMELINE_PAGE_SIZE`` follow-ups):
+candidates and the core decides for those only, on the playbook's window (each opportunity's newest
+``rules.risk_window_followups`` follow-ups, as the card reads them: ``opportunities.risks.risk_window``):
 
 - internal discussion: follow-ups whose notes contain a phrase (``LIKE``), counted per opportunity;
   at least ``internal_discussion_repeats`` of them → candidate;
 - slow response: one window-function pass over the follow-ups of the open opportunities
   (:func:`slow_response_candidates`) rebuilds the core's *responses* (the first outbound of a run of
   outbound touches, answered by the next inbound one; an outbound still waiting at ``now``) in SQL and
-  keeps the opportunities with at least two responses, the latest longer than the risk limit and an
-  earlier one within the "normal" limit. These are necessary conditions of ``response_time_flag`` (the
-  median of the first half of the earlier responses is at least their minimum), each compared with one
-  second of slack, so the candidates are a superset of the flagged ones and the core's answer is the
+  keeps the opportunities with at least two responses, the latest longer than the risk limit
+  (``response_time_risk_days``) and an earlier one within the normal time
+  (``response_time_normal_hours``). These are necessary conditions of ``response_time_flag`` (the
+  median of the first half of the earlier responses is at least their minimum), each compared with
+  one second of slack, so the candidates are a superset of the flagged ones and the core's answer is the
   scan's answer — only the median test is left to Python.
 
 The candidates' follow-ups are read in batches: (time, direction) for slow-response candidates,
@@ -29,8 +30,7 @@ from django.db.models import Count, Q
 
 from opphub.followups.models import FollowUp
 from opphub.methodology.playbook import Playbook
-from opphub.methodology.risk import DEFAULT_NORMAL_FACTOR, internal_discussion_flag, response_time_flag
-from opphub.opportunities.card import TIMELINE_PAGE_SIZE
+from opphub.methodology.risk import internal_discussion_flag, response_time_flag
 from opphub.opportunities.models import Opportunity, Status
 
 from .models import Alert
@@ -85,11 +85,11 @@ def slow_response_candidates(version_id: int, book: Playbook, now: dt.datetime) 
     """Open opportunities of the version whose responses may make ``response_time_flag`` fire (a superset)."""
     rules = book.rules
     risk = dt.timedelta(days=rules.response_time_risk_days)
-    normal = dt.timedelta(hours=float(DEFAULT_NORMAL_FACTOR * rules.response_time_normal_hours))
+    normal = dt.timedelta(hours=rules.response_time_normal_hours)
     pg = connection.vendor == "postgresql"
     moment = (lambda v: v) if pg else connection.ops.adapt_datetimefield_value
     length = (lambda v: v) if pg else (lambda v: v / dt.timedelta(days=1))
-    params = {"open": Status.OPEN, "version": version_id, "window": TIMELINE_PAGE_SIZE, "now": moment(now),
+    params = {"open": Status.OPEN, "version": version_id, "window": rules.risk_window_followups, "now": moment(now),
               "quiet_before": moment(now - risk + SLACK), "risk": length(risk - SLACK),
               "normal": length(normal + SLACK)}
     with connection.cursor() as cursor:
@@ -112,15 +112,15 @@ def internal_discussion_candidates(version_id: int, book: Playbook) -> set[int]:
                .filter(n__gte=rules.internal_discussion_repeats).values_list("opportunity_id", flat=True))
 
 
-def _newest(ids: list[int], *fields: str) -> dict[int, list[tuple]]:
-    """The card's window of each opportunity (newest TIMELINE_PAGE_SIZE follow-ups), oldest first."""
+def _newest(ids: list[int], window: int, *fields: str) -> dict[int, list[tuple]]:
+    """The playbook's window of each opportunity (its newest ``window`` follow-ups), oldest first."""
     out: dict[int, list[tuple]] = defaultdict(list)
     if not ids:
         return out
     rows = (FollowUp.objects.filter(opportunity_id__in=ids).order_by("opportunity_id", "-occurred_at", "-id")
             .values_list("opportunity_id", *fields))
     for opp_id, *values in rows:
-        if len(out[opp_id]) < TIMELINE_PAGE_SIZE:
+        if len(out[opp_id]) < window:
             out[opp_id].append(tuple(values))
     for items in out.values():
         items.reverse()
@@ -140,8 +140,9 @@ def x3_flags(books: dict[int, Playbook], now: dt.datetime) -> tuple[Episodes, Ep
         for i in range(0, len(candidates), X3_BATCH):
             batch = candidates[i:i + X3_BATCH]
             entered = dict(Opportunity.objects.filter(pk__in=batch).values_list("pk", "stage_entered_at"))
-            touches = _newest([o for o in batch if o in slow_ids], "occurred_at", "direction")
-            notes = _newest([o for o in batch if o in talk_ids], "notes")
+            window = book.rules.risk_window_followups
+            touches = _newest([o for o in batch if o in slow_ids], window, "occurred_at", "direction")
+            notes = _newest([o for o in batch if o in talk_ids], window, "notes")
             for opp_id, items in touches.items():
                 if response_time_flag(book, items, now=now):
                     slow.add((opp_id, entered[opp_id]))

@@ -152,6 +152,9 @@ def _stage(r: _Reader, raw: Mapping[str, Any], i: int, documents: Mapping[str, T
     status_after = r.strings(raw, "status_after_documents", path, allowed=doc_keys)
     if status_after and "status_label" not in raw:
         raise r.fail(_join(path, "status_after_documents"), "needs a status_label to apply")
+    status_until = r.strings(raw, "status_until_approvals", path, allowed=tuple(approvals))
+    if status_until and "status_label" not in raw:
+        raise r.fail(_join(path, "status_until_approvals"), "needs a status_label to apply")
     every: int | None = None
     if "followup_every_days" in raw:
         every = r.integer(raw, "followup_every_days", path, minimum=1)
@@ -177,6 +180,7 @@ def _stage(r: _Reader, raw: Mapping[str, Any], i: int, documents: Mapping[str, T
         scored_requirement_items=r.boolean(raw, "scored_requirement_items", path, default=False),
         objections_resolved=r.boolean(raw, "objections_resolved", path, default=False),
         status_after_documents=status_after,
+        status_until_approvals=status_until,
         outcome_documents=_by_outcome(r, raw, "outcome_documents", path, doc_keys),
         outcome_fields=_by_outcome(r, raw, "outcome_fields", path, None),
     )
@@ -270,6 +274,12 @@ def parse_playbook(content: str, *, source: str = "playbook") -> Playbook:
         internal_discussion_phrases=r.strings(rules_raw, "internal_discussion_phrases", "rules", required=True),
         internal_discussion_repeats=r.integer(rules_raw, "internal_discussion_repeats", "rules", minimum=1),
         escalation_grace_hours=r.integer(rules_raw, "escalation_grace_hours", "rules", minimum=0),
+        # before 1.3.0 these were constants of the code (the card's page size, 180 days, 10 moves)
+        risk_window_followups=r.integer(rules_raw, "risk_window_followups", "rules", minimum=2, default=50),
+        stage_average_window_days=r.integer(rules_raw, "stage_average_window_days", "rules", minimum=1,
+                                            default=180),
+        stage_average_min_samples=r.integer(rules_raw, "stage_average_min_samples", "rules", minimum=1,
+                                            default=10),
     )
     docs_raw = r.table(data, "documents", "")
     documents = {k: r.text(docs_raw, k, "documents") for k in docs_raw}

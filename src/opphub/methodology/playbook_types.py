@@ -95,6 +95,7 @@ class Stage:
     scored_requirement_items: bool = False  # S2: every requirement item of the 需求確認單 is scored
     objections_resolved: bool = False  # S4: no objection left open
     status_after_documents: tuple[str, ...] = ()  # S3: status_label applies once these are uploaded
+    status_until_approvals: tuple[str, ...] = ()  # S1: status_label applies until these are all approved
     outcome_documents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # S5, per won/lost
     outcome_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # S5, per won/lost
 
@@ -143,6 +144,9 @@ class Rules:
     internal_discussion_phrases: tuple[str, ...]
     internal_discussion_repeats: int
     escalation_grace_hours: int = 24  # M3: an overdue to-do alerts the manager this long after it fell due
+    risk_window_followups: int = 50  # X3: the newest follow-ups the response-time and notes signals read
+    stage_average_window_days: int = 180  # M5: stage averages learn from the moves of this many days ...
+    stage_average_min_samples: int = 10  # M5: ... once there are this many; fewer → the stage's default_days
 
 
 @dataclass(frozen=True)

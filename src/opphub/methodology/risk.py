@@ -10,10 +10,12 @@ Three signals of a cycle that is getting longer (X3):
 ``stage_overdue`` (M5)
     Time in the current stage is *strictly greater* than ``rules.risk_duration_factor`` × the stage's
     average duration. The average is learned from history (:func:`stage_average_days`: the mean of
-    the closed stage-history rows the caller passes, e.g. a rolling window of the last 180 days); while
-    there are fewer than ``min_samples`` rows (default :data:`DEFAULT_MIN_SAMPLES`) the playbook's
-    ``default_days`` of the stage is used instead. Exactly 1.5 × the average is *not* high risk.
-    Elapsed time (calendar days) is compared, as in the spec's example (7 days average → > 10.5 days).
+    the closed stage-history rows the caller passes: the moves out of the stage in the last
+    ``rules.stage_average_window_days``, of the same pipeline and playbook version); while there are
+    fewer than ``rules.stage_average_min_samples`` rows the playbook's ``default_days`` of the stage is
+    used instead. Exactly factor × the average is *not* high risk. Elapsed time (calendar days) is
+    compared. The spec's example (7 days average → "> 10 days") disagrees with its own 1.5× formula;
+    the formula is kept (7 days → high risk after 10.5 days; docs/decisions.md).
 
 ``slow_response`` (X3: "response time grows from 24 h to > 3 days")
     A *response* is the time from the first of our outbound touches that is still unanswered to the
@@ -27,9 +29,8 @@ Three signals of a cycle that is getting longer (X3):
     - *earlier* = the first half of r1 … r(n-1) (``ceil((n-1)/2)`` values, at least one), and the
       *baseline* is their median;
     - flagged when recent > ``rules.response_time_risk_days`` days (strictly) **and** baseline ≤
-      ``normal_factor`` × ``rules.response_time_normal_hours`` (the customer used to answer in "about"
-      the normal time; ``normal_factor`` defaults to :data:`DEFAULT_NORMAL_FACTOR`, i.e. within 48 h
-      under the standard playbook's 24 h — the playbook has no such number, so it is a parameter).
+      ``rules.response_time_normal_hours`` (the customer used to answer within the normal time: "from
+      24 h to > 3 days", both numbers the playbook's, no factor of our own).
 
     A customer who was always slow is not flagged: the signal is the change.
 
@@ -66,8 +67,6 @@ from .playbook_types import Intervention, Playbook
 
 __all__ = [
     "CODES",
-    "DEFAULT_MIN_SAMPLES",
-    "DEFAULT_NORMAL_FACTOR",
     "INBOUND",
     "INTERNAL_DISCUSSION",
     "OUTBOUND",
@@ -94,9 +93,6 @@ CODES = (STAGE_OVERDUE, SLOW_RESPONSE, INTERNAL_DISCUSSION)
 
 OUTBOUND = "out"  # the values of opphub.followups.models.Direction
 INBOUND = "in"
-
-DEFAULT_MIN_SAMPLES = 10  # fewer closed stage-history rows than this → the playbook's default_days
-DEFAULT_NORMAL_FACTOR = Decimal(2)  # "about 24 h" = a baseline of at most 2 × response_time_normal_hours
 
 _DAY = Decimal(86_400_000_000)  # microseconds
 _HOUR = Decimal(3_600_000_000)
@@ -165,10 +161,10 @@ class StageAverage:
     samples: int
 
 
-def stage_average_days(durations: Sequence[timedelta], default_days: int,
-                       min_samples: int = DEFAULT_MIN_SAMPLES) -> StageAverage:
+def stage_average_days(durations: Sequence[timedelta], default_days: int, min_samples: int) -> StageAverage:
     """The mean duration of the closed stage-history rows ``durations`` (the caller's rolling window),
-    or ``default_days`` (the stage's playbook default) while there are fewer than ``min_samples``."""
+    or ``default_days`` (the stage's playbook default) while there are fewer than ``min_samples``
+    (the playbook's ``rules.stage_average_min_samples``)."""
     if min_samples < 1:
         raise ValueError(f"min_samples must be at least 1 (got {min_samples})")
     if default_days < 1:
@@ -259,11 +255,10 @@ def response_times(touches: Sequence[tuple[datetime, str]]) -> list[timedelta]:
 
 
 def response_time_flag(playbook: Playbook, touches: Sequence[tuple[datetime, str]], *,
-                       now: datetime | None = None,
-                       normal_factor: Decimal = DEFAULT_NORMAL_FACTOR) -> RiskFlag | None:
+                       now: datetime | None = None) -> RiskFlag | None:
     """``slow_response`` when the latest response took more than ``response_time_risk_days`` while
-    the earlier ones (median of the first half) were within ``normal_factor`` ×
-    ``response_time_normal_hours``. ``touches``: ``(at, direction)`` pairs (e.g. :class:`Touch`)
+    the earlier ones (median of the first half) were within ``response_time_normal_hours``.
+    ``touches``: ``(at, direction)`` pairs (e.g. :class:`Touch`)
     sorted by time, aware datetimes. ``now``: also count a still-unanswered outbound touch."""
     rules = playbook.rules
     risk_limit = timedelta(days=rules.response_time_risk_days)
@@ -274,7 +269,7 @@ def response_time_flag(playbook: Playbook, touches: Sequence[tuple[datetime, str
     earlier = [r.took for r in found[:-1]]
     first_half = earlier[:math.ceil(len(earlier) / 2)]
     baseline = _median_us(first_half) / _HOUR
-    normal_limit = normal_factor * rules.response_time_normal_hours
+    normal_limit = Decimal(rules.response_time_normal_hours)
     if latest.took <= risk_limit or baseline > normal_limit:
         return None
     return _flag(playbook, SLOW_RESPONSE, {
@@ -375,12 +370,11 @@ def internal_discussion_flag(playbook: Playbook, notes: Sequence[str]) -> RiskFl
 
 def assess(playbook: Playbook, *, stage: str, time_in_stage: timedelta, average: StageAverage,
            touches: Sequence[tuple[datetime, str]] = (), notes: Sequence[str] = (),
-           now: datetime | None = None,
-           normal_factor: Decimal = DEFAULT_NORMAL_FACTOR) -> tuple[RiskFlag, ...]:
+           now: datetime | None = None) -> tuple[RiskFlag, ...]:
     """Every risk flag of one opportunity, in the order of :data:`CODES` (empty: no risk seen)."""
     flags = (
         duration_flag(playbook, stage, time_in_stage, average),
-        response_time_flag(playbook, touches, now=now, normal_factor=normal_factor),
+        response_time_flag(playbook, touches, now=now),
         internal_discussion_flag(playbook, notes),
     )
     return tuple(f for f in flags if f is not None)

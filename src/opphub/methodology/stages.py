@@ -10,7 +10,7 @@ S4 objection and S5 archive deadlines with the working-day arithmetic passed in.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -240,12 +240,25 @@ def check_archive(playbook: Playbook, snapshot: GateSnapshot) -> list[Unmet]:
     return unmet
 
 
-def stage_status_label(playbook: Playbook, snapshot: GateSnapshot) -> Text | None:
-    """The status shown in the current stage (S3: 方案確認中 once the proposal is with the customer)."""
-    stage = playbook.stage(snapshot.stage)
-    if stage.status_label is None or not all(snapshot.uploaded(d) for d in stage.status_after_documents):
+def status_label_of(stage: Stage, *, uploaded: Collection[str], approved: Collection[str]) -> Text | None:
+    """The stage's status mark, if it applies: once every ``status_after_documents`` is uploaded and
+    until every ``status_until_approvals`` is granted (S1: 待確認商機 until the screening report is
+    approved; S3: 方案確認中 once the proposal is with the customer). ``uploaded``: document types
+    uploaded; ``approved``: approval keys granted."""
+    if stage.status_label is None or not all(d in uploaded for d in stage.status_after_documents):
+        return None
+    if stage.status_until_approvals and all(a in approved for a in stage.status_until_approvals):
         return None
     return stage.status_label
+
+
+def stage_status_label(playbook: Playbook, snapshot: GateSnapshot) -> Text | None:
+    """The status mark shown in the current stage of an open opportunity (see :func:`status_label_of`)."""
+    if snapshot.status != "open":
+        return None
+    stage = playbook.stage(snapshot.stage)
+    uploaded = {d for d in stage.status_after_documents if snapshot.uploaded(d)}
+    return status_label_of(stage, uploaded=uploaded, approved=snapshot.approvals)
 
 
 # ------------------------------------------------------------------------------- deadlines (S2, S4, S5)

@@ -31,7 +31,7 @@ from opphub.people import access
 
 from .models import Opportunity, Status
 from .playbooks import playbook_of
-from .risks import opportunity_risks
+from .risks import opportunity_risks, stage_limit_text
 
 TIMELINE_PAGE_SIZE = 50
 CHANGES_SHOWN = 10
@@ -110,6 +110,7 @@ class Card:
     budget_label: str = ""
     strategies: list[StrategyHint] = field(default_factory=list)
     risks: tuple[RiskFlag, ...] = ()
+    stage_limit: str = ""  # M5: "Average 7.0 days in this stage, high risk after 10.5 (...)"
     gate: Any = None  # gates.panel.GatePanel: the checklist of the next step and the health score
 
     @property
@@ -187,13 +188,8 @@ def timeline(opportunity: Opportunity, page: int) -> tuple[list[FollowUp], int, 
 def card_data(*, user: Any, opportunity: Opportunity, now: dt.datetime, page: int = 1) -> Card:
     """Everything the card shows. ``opportunity`` comes from :func:`opportunity_for_card`."""
     playbook = playbook_of(opportunity.playbook_version)
-    lang = get_language()
     steps = _steps(playbook, opportunity)
     stage = next((s for s in steps if s.state == "current"), None)
-    status_label = ""
-    if opportunity.status == Status.OPEN and opportunity.stage in playbook.stage_keys:
-        label = playbook.stage(opportunity.stage).status_label
-        status_label = label.get(lang) if label else ""
 
     # the opportunity is visible, so its customer's contacts are (access.contacts_of)
     contacts = list(access.contacts_of(user, opportunity).order_by("-is_director_or_above", "name", "id"))
@@ -207,7 +203,7 @@ def card_data(*, user: Any, opportunity: Opportunity, now: dt.datetime, page: in
     is_open = opportunity.status == Status.OPEN
     card = Card(
         opportunity=opportunity, playbook=playbook, stage_name=stage.name if stage else opportunity.stage,
-        status_label=status_label, steps=steps,
+        status_label="", steps=steps,
         days_in_stage=max((now - opportunity.stage_entered_at).days, 0),
         products=list(opportunity.products.order_by("name")),
         supporters=[a.user for a in opportunity.assignments.select_related("user").order_by("assigned_at", "id")],
@@ -226,13 +222,11 @@ def card_data(*, user: Any, opportunity: Opportunity, now: dt.datetime, page: in
     from opphub.gates.panel import gate_panel
 
     card.gate = gate_panel(opportunity, now=now)
-    if card.gate.status_label or not is_open:
-        card.status_label = card.gate.status_label
-    elif status_label:
-        card.status_label = ""  # S3: 方案確認中 only once the proposal is with the customer
+    card.status_label = card.gate.status_label  # S1 待確認商機, S3 方案確認中 (the playbook's stage marks)
     if is_open and page == 1:  # X2: the newest objections (already on the first timeline page)
         card.strategies = counter_strategies(playbook, [f.objections for f in followups])
-        card.risks = opportunity_risks(playbook=playbook, opportunity=opportunity, followups=followups, now=now)
+        card.risks = opportunity_risks(playbook=playbook, opportunity=opportunity, now=now)
+    card.stage_limit = stage_limit_text(playbook, opportunity, now)
     reason = card.gate.record.loss_reason
     if opportunity.status == Status.LOST and reason:  # X2: the recorded loss reason's counter-strategy
         card.strategies = [StrategyHint(r, "", card.gate.record.loss_real_reason)

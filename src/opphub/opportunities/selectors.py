@@ -28,6 +28,7 @@ from opphub.people.models import User
 from .filters import OpportunityFilterForm, period_q
 from .models import Pipeline, Status
 from .playbooks import default_pipeline, playbook_of, with_current_version
+from .status_marks import books_of, mark_rows, status_marks
 
 ARCHIVE_DEFAULT_DAYS = 90
 NUMBER_PLACEHOLDER = "__number__"
@@ -35,12 +36,12 @@ NUMBER_PLACEHOLDER = "__number__"
 # customer and owner names come in two more queries for the whole page (see _with_names).
 CARD_FIELDS = (
     "id", "number", "name", "amount", "stage", "status", "stage_entered_at", "closed_at", "last_followup_at",
-    "updated_at", "expected_close_date", "version", "customer", "owner",
+    "updated_at", "expected_close_date", "version", "customer", "owner", "playbook_version",
 )
 # A board card: the same, as one tuple (selectors.Card).
 BOARD_CARD_FIELDS = (
     "id", "number", "name", "amount", "stage", "status", "stage_entered_at", "closed_at", "last_followup_at",
-    "updated_at", "version", "customer_id", "owner_id",
+    "updated_at", "version", "customer_id", "owner_id", "playbook_version_id", "pipeline_id",
 )
 USER_NAME_FIELDS = ("id", "username", "display_name", "first_name", "last_name")
 LIST_SORTS = {
@@ -121,7 +122,8 @@ def board_columns(*, user: Any, pipeline: Pipeline, playbook: Playbook, form: Op
     Open columns: the visible open opportunities matching the filters (the period, when chosen,
     applies to the expected close date), newest change first. Archive column: the ones won or lost
     in the period (default: the last 90 days), last closed first. Queries: one GROUP BY for the open
-    columns, one for the archive, the cards (see _card_rows), two for the names on the cards.
+    columns, one for the archive, the cards (see _card_rows), two for the names on the cards, three
+    for the playbook's stage marks (status_marks: S1 待確認商機, S3 方案確認中).
     """
     base = access.visible_opportunities(user)
     if only_pipeline:
@@ -152,7 +154,11 @@ def board_columns(*, user: Any, pipeline: Pipeline, playbook: Playbook, form: Op
     labels = CardLabels(now)
     cards = [labels.card(row) for row in _card_rows(columns, open_qs, closed_qs, per_column)]
     _card_names(cards)
+    books = books_of({c.playbook_version_id for c in cards}) if cards else {}
+    marks = status_marks(((c.id, c.stage, c.status, c.playbook_version_id) for c in cards), books)
     for card in cards:
+        card["status_mark"] = marks.get(card.id, "")
+        card["playbook"] = books.get(card.playbook_version_id)  # the card's own rules (M5 on the board)
         col = archive if card.status != Status.OPEN else by_key.get(card.stage)
         if col is not None:
             col.cards.append(card)
@@ -323,6 +329,7 @@ def opportunity_list(*, user: Any, form: OpportunityFilterForm, sort: str, page:
         labels = CardLabels(now)
         rows = [labels.apply(o) for o in page_qs]
         _with_names(rows)
+        mark_rows(rows)
     return ListPage(rows=rows, count=count, total=total, number=number,
                     num_pages=num_pages, page_size=page_size, sort=sort)
 

@@ -90,15 +90,20 @@ CARD_HTML = (
 
 
 def risky_numbers(columns: list[Column], playbook: Playbook, now: dt.datetime) -> set[str]:
-    """Open cards in their stage longer than the playbook's factor × the stage's learned average
-    (spec M5; the card page shows all three X3 signals with their interventions)."""
+    """Open cards in their stage longer than their playbook's factor × the stage's average learned in
+    their pipeline under their playbook version (spec M5; the card page shows all three X3 signals with
+    their interventions). ``playbook``: the pipeline's, for a card whose version is unknown."""
     risky: set[str] = set()
     for col in columns:
         if col.closed or not col.cards:
             continue
-        average = stage_average(playbook, col.key, now)
         for card in col.cards:
-            if duration_flag(playbook, col.key, max(now - card.stage_entered_at, dt.timedelta(0)), average):
+            book = card.get("playbook") or playbook
+            if col.key not in book.open_stage_keys:
+                continue
+            average = stage_average(book, col.key, now, pipeline_id=card.pipeline_id,
+                                    version_id=card.playbook_version_id)
+            if duration_flag(book, col.key, max(now - card.stage_entered_at, dt.timedelta(0)), average):
                 risky.add(card.number)
     return risky
 
@@ -141,7 +146,8 @@ def card_html(card: Card, last_followup: str, no_followup: str, risk_badge: str 
     """One card: number, amount, name, customer, owner, days in stage (open) or won/lost, last follow-up."""
     status = escape(card.status)
     if card.status == Status.OPEN:
-        status_class, state = "", f"<span>{risk_badge}{escape(card.days_label)}</span>"
+        mark = f'<span class="badge warn">{escape(card.status_mark)}</span> ' if card.get("status_mark") else ""
+        status_class, state = "", f"<span>{mark}{risk_badge}{escape(card.days_label)}</span>"
     else:
         status_class, state = f" is-{status}", f'<span class="badge {status}">{escape(card.status_label)}</span>'
     day = card.last_followup_day
