@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -75,7 +75,7 @@ def _review_export_rows(request: HttpRequest) -> Iterator[list[object]]:
 
 @login_required
 @require_GET
-def review_export_view(request: HttpRequest) -> HttpResponse:
+def review_export_view(request: HttpRequest) -> FileResponse:
     """The weekly review as Excel (through the one export helper: text stays text)."""
     _team_pages_only(request)
     return xlsx_response(filename=f"review-{timezone.localdate():%Y%m%d}.xlsx", title=_("High-risk review"),

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from io import BytesIO
 from typing import Any, Literal
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -77,7 +78,7 @@ def csv_text(text: str) -> str:
 
 
 def _text(value: Any) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    return str(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
 
 
 def _local_naive(value: dt.datetime) -> dt.datetime:
@@ -125,8 +126,9 @@ def _sheet_title(title: str) -> str:
     return (title.translate(_BAD_TITLE_CHARS).strip() or "Sheet")[:MAX_SHEET_TITLE]
 
 
-def xlsx_bytes(*, title: str, columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> bytes:
-    """One sheet: a bold, frozen, filtered header row and the rows, written in write-only (streaming) mode."""
+def xlsx_write(target: Any, *, title: str, columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> None:
+    """One sheet into ``target`` (a path or a binary file): a bold, frozen, filtered header row and the
+    rows, written in openpyxl's write-only (streaming) mode, so rows are never all held in memory."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_sheet_title(title))
     for index, column in enumerate(columns, start=1):
@@ -145,8 +147,12 @@ def xlsx_bytes(*, title: str, columns: Sequence[Column], rows: Iterable[Sequence
         ws.append([_xlsx_cell(ws, value, column.kind) for value, column in zip(row, columns, strict=True)])
         count += 1
     ws.auto_filter.ref = f"A1:{last}{count + 1}"
+    wb.save(target)
+
+
+def xlsx_bytes(*, title: str, columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> bytes:
     buffer = BytesIO()
-    wb.save(buffer)
+    xlsx_write(buffer, title=title, columns=columns, rows=rows)
     return buffer.getvalue()
 
 
@@ -155,10 +161,17 @@ def _attachment(filename: str) -> str:
 
 
 def xlsx_response(*, filename: str, title: str, columns: Sequence[Column],
-                  rows: Iterable[Sequence[Any]]) -> HttpResponse:
-    response = HttpResponse(xlsx_bytes(title=title, columns=columns, rows=rows), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = _attachment(filename)
-    return response
+                  rows: Iterable[Sequence[Any]]) -> FileResponse:
+    """The workbook is written to an anonymous temporary file and streamed from there (closed, and so
+    deleted, when the download ends): a large export never sits in memory as one bytes object."""
+    handle = tempfile.TemporaryFile()  # noqa: SIM115  # FileResponse closes it
+    try:
+        xlsx_write(handle, title=title, columns=columns, rows=rows)
+        handle.seek(0)
+    except BaseException:
+        handle.close()
+        raise
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
 
 
 def _csv_value(value: Any, kind: Kind) -> str:

@@ -12,7 +12,7 @@ def download_name(document: Document, *, confirmation: bool) -> str:
     """The archive name; a confirmation keeps its own extension: ``NUMBER-S<n>-DOCTYPE-confirmation.ext``."""
     if not confirmation:
         return document.stored_name
-    stored = document.confirmation.name
+    stored = document.confirmation.name or ""
     ext = stored.rsplit(".", 1)[-1] if "." in stored.rsplit("/", 1)[-1] else "bin"
     return f"{document.stored_name.rsplit('.', 1)[0]}-confirmation.{ext}"
 
