@@ -20,7 +20,7 @@ DATE_MAX = dt.date(2100, 12, 31)
 
 
 def date_bounds_message() -> str:
-    return _("Choose a date between %(first)s and %(last)s.") % {
+    return _("Choose a date from %(first)s to %(last)s.") % {
         "first": DATE_MIN.isoformat(), "last": DATE_MAX.isoformat()}
 
 
