@@ -32,6 +32,7 @@ def gunicorn_argv(*, bind: str, workers: int, timeout: int) -> list[str]:
         "--graceful-timeout", "30",
         "--max-requests", "1000", "--max-requests-jitter", "100",  # recycle workers: no slow leak lives long
         "--access-logfile", "-", "--error-logfile", "-",
+        "--no-control-socket",  # gunicorn 27's admin socket in $HOME: unused, and two instances would share it
         # X-Forwarded-* is trusted only from the proxy on this machine (gunicorn's default: 127.0.0.1)
         "--forwarded-allow-ips", os.environ.get("OPPHUB_FORWARDED_ALLOW_IPS", "127.0.0.1"),
     ]
