@@ -124,3 +124,52 @@ def test_serve_runs_gunicorn_with_the_environment(tmp_path):
     line = done.stdout.strip()
     assert "-m gunicorn opphub.config.wsgi:application" in line
     assert "--bind 127.0.0.1:8123" in line and "--workers 3" in line
+
+
+def test_serve_answers_over_http_with_the_production_headers(tmp_path):
+    """`opphub serve` (gunicorn) with the example environment answers on the loopback: /healthz over plain
+    HTTP (exempt from the redirect), a page redirected to HTTPS, and, as the proxy would forward it
+    (X-Forwarded-Proto: https), the login page with HSTS and the CSP."""
+    import http.client
+    import socket
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**_example_env(), "OPPHUB_BIND": f"127.0.0.1:{port}", "OPPHUB_WEB_WORKERS": "1",
+           "OPPHUB_ALLOWED_HOSTS": "127.0.0.1"}
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("OPPHUB_", "DJANGO_", "DATABASE_URL", "REDIS"))}
+    proc = subprocess.Popen([sys.executable, "-m", "opphub.cli", "serve"], cwd=tmp_path,
+                            env={**base, **env, "PYTHONPATH": str(ROOT / "src"), "OPPHUB_DATA_DIR": str(tmp_path)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def get(path: str, headers: dict[str, str] | None = None) -> http.client.HTTPResponse:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", path, headers=headers or {})
+        response = conn.getresponse()
+        response.read()
+        conn.close()
+        return response
+
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = get("/healthz")
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.3)
+        assert health.status == 200
+        plain = get("/accounts/login/")
+        assert plain.status == 301 and plain.getheader("Location", "").startswith("https://")
+        page = get("/accounts/login/", {"X-Forwarded-Proto": "https"})
+        assert page.status == 200
+        assert page.getheader("Strict-Transport-Security") == "max-age=31536000; includeSubDomains; preload"
+        assert "script-src 'self'" in page.getheader("Content-Security-Policy", "")
+        assert "Secure" in page.getheader("Set-Cookie", "")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
