@@ -107,7 +107,7 @@ def test_review_export_and_calendar_feed(org, client, django_capture_on_commit_c
     client.force_login(org.m1)
     assert opp.number in client.get("/team/review/").content.decode()
     xlsx = client.get("/team/review/export.xlsx")
-    sheet = load_workbook(BytesIO(xlsx.content)).active
+    sheet = load_workbook(BytesIO(b"".join(xlsx.streaming_content))).active
     rows = list(sheet.values)
     assert rows[1][0] == opp.number and len(rows) == 2
     client.force_login(org.r1)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from io import BytesIO
+from collections.abc import Iterator
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from opphub.common.errors import NotAllowed
+from opphub.common.exports import Column, csv_response, xlsx_response
 from opphub.people import access
 
 from . import ics
@@ -57,32 +58,37 @@ def review_view(request: HttpRequest) -> HttpResponse:
     return render(request, "alerts/review.html", {"rows": review_rows(user=request.user)})
 
 
-REVIEW_HEADERS = (
-    lambda: _("Number"), lambda: _("Opportunity"), lambda: _("Customer"), lambda: _("Owner"), lambda: _("Stage"),
-    lambda: _("Amount (CNY)"), lambda: _("Risk flags"), lambda: _("Recommended interventions"),
-)
+def _review_columns() -> list[Column]:
+    return [
+        Column(_("Number"), width=20), Column(_("Opportunity"), width=32), Column(_("Customer"), width=32),
+        Column(_("Owner"), width=14), Column(_("Stage"), width=14), Column(_("Amount (CNY)"), "money"),
+        Column(_("Risk flags"), width=30), Column(_("Recommended interventions"), width=60),
+    ]
+
+
+def _review_export_rows(request: HttpRequest) -> Iterator[list[object]]:
+    for row in review_rows(user=request.user):
+        o = row.opportunity
+        yield [o.number, o.name, o.customer.name, str(o.owner), row.stage_name, o.amount,
+               "、".join(row.flag_labels), "\n".join(row.interventions)]
 
 
 @login_required
 @require_GET
-def review_export_view(request: HttpRequest) -> HttpResponse:
+def review_export_view(request: HttpRequest) -> FileResponse:
+    """The weekly review as Excel (through the one export helper: text stays text)."""
     _team_pages_only(request)
-    from openpyxl import Workbook
+    return xlsx_response(filename=f"review-{timezone.localdate():%Y%m%d}.xlsx", title=_("High-risk review"),
+                         columns=_review_columns(), rows=_review_export_rows(request))
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("High-risk review")[:31]
-    ws.append([h() for h in REVIEW_HEADERS])
-    for row in review_rows(user=request.user):
-        o = row.opportunity
-        ws.append([o.number, o.name, o.customer.name, str(o.owner), row.stage_name, float(o.amount),
-                   "、".join(row.flag_labels), "\n".join(row.interventions)])
-    buffer = BytesIO()
-    wb.save(buffer)
-    response = HttpResponse(buffer.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="review-{timezone.localdate():%Y%m%d}.xlsx"'
-    return response
+
+@login_required
+@require_GET
+def review_export_csv_view(request: HttpRequest) -> StreamingHttpResponse:
+    """The weekly review as CSV (UTF-8 with BOM, for Excel in a Chinese locale)."""
+    _team_pages_only(request)
+    return csv_response(filename=f"review-{timezone.localdate():%Y%m%d}.csv", columns=_review_columns(),
+                        rows=_review_export_rows(request))
 
 
 @login_required

@@ -13,6 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import AfterValidator, BaseModel, ConfigDict, create_model
+from pydantic_core import PydanticCustomError
+
+from opphub.common.validation import date_bounds_message, in_date_bounds, stripped_required
 
 MAX_ID = 2**63 - 1
 MAX_OFFSET = 10**9
@@ -37,8 +40,25 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value
 
 
+def _in_date_bounds(value: dt.date) -> dt.date:
+    if not in_date_bounds(value):
+        raise ValueError(date_bounds_message())
+    return value
+
+
+def _required(value: str) -> str:
+    try:
+        return stripped_required(value)
+    except ValueError as exc:  # the same error type as the models' blank check ("blank")
+        raise PydanticCustomError("blank", str(exc)) from None
+
+
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Text = Annotated[str, AfterValidator(_no_nul)]
+# Required text (a name, a follow-up's notes): stripped, and only whitespace is refused as blank (422).
+RequiredText = Annotated[str, AfterValidator(_no_nul), AfterValidator(_required)]
+# A date a person types (expected close date): within common.validation's DATE_MIN..DATE_MAX.
+BoundedDate = Annotated[dt.date, AfterValidator(_in_date_bounds)]
 AwareDatetime = Annotated[dt.datetime, AfterValidator(_aware)]
 Money = Annotated[Decimal, Field(allow_inf_nan=False)]
 

@@ -13,14 +13,14 @@ from opphub.customers.models import Contact, DecisionRole
 from opphub.customers.services import contact_create, contact_update
 from opphub.people import access
 
-from .common import Id, InSchema, Ref, Text, actor, changes, partial
+from .common import Id, InSchema, Ref, RequiredText, Text, actor, changes, partial
 
 router = Router(tags=["contacts"])  # /api/contacts/{id}
 customer_contacts = Router(tags=["contacts"])  # mounted under /api/customers
 
 
 class ContactIn(InSchema):
-    name: Text = Field(..., max_length=60)
+    name: RequiredText = Field(..., max_length=60)
     title: Text = ""
     is_director_or_above: bool = False
     decision_role: DecisionRole = DecisionRole.OTHER

@@ -16,14 +16,14 @@ from opphub.customers.services import customer_create, customer_update
 from opphub.people import access
 from opphub.people.models import Region
 
-from .common import Id, InSchema, Paging, Ref, Text, active_user, actor, changes, page, partial, user_ref
+from .common import Id, InSchema, Paging, Ref, RequiredText, Text, active_user, actor, changes, page, partial, user_ref
 from .errors import FieldError
 
 router = Router(tags=["customers"])
 
 
 class CustomerIn(InSchema):
-    name: Text = Field(..., max_length=200)
+    name: RequiredText = Field(..., max_length=200)
     credit_code: Text = Field("", description="unified social credit code (18 characters), may be empty")
     industry: Industry
     size: CompanySize

@@ -17,7 +17,7 @@ from opphub.followups.models import Direction, FollowUp, Kind
 from opphub.followups.services import followup_log
 from opphub.people import access
 
-from .common import AwareDatetime, Id, InSchema, Paging, Ref, Text, actor, page, user_ref
+from .common import AwareDatetime, Id, InSchema, Paging, Ref, RequiredText, Text, actor, page, user_ref
 from .errors import FieldError
 
 router = Router(tags=["follow-ups"])  # mounted under /api/opportunities
@@ -27,7 +27,7 @@ class FollowUpIn(InSchema):
     kind: Kind
     direction: Direction = Direction.OUTBOUND
     occurred_at: AwareDatetime | None = Field(None, description="defaults to now; never in the future")
-    notes: Text = Field(..., min_length=1)
+    notes: RequiredText
     customer_feedback: Text = ""
     objections: Text = ""
     competitor_moves: Text = ""

@@ -9,12 +9,26 @@ from typing import Any, Literal
 from django.utils.translation import get_language
 from ninja import Field, Schema
 
+from opphub.common.validation import DATE_MAX, DATE_MIN
 from opphub.customers.models import CompanySize, Industry
 from opphub.methodology.playbook import Playbook
 from opphub.opportunities.models import LeadSource, Opportunity, PlaybookVersion, Status
 from opphub.opportunities.playbooks import playbook_of
 
-from .common import AwareDatetime, Id, InSchema, Money, Paging, Ref, Text, money, partial, user_ref
+from .common import (
+    AwareDatetime,
+    BoundedDate,
+    Id,
+    InSchema,
+    Money,
+    Paging,
+    Ref,
+    RequiredText,
+    Text,
+    money,
+    partial,
+    user_ref,
+)
 
 # ----------------------------------------------------------------------------------------- in
 
@@ -22,9 +36,9 @@ from .common import AwareDatetime, Id, InSchema, Money, Paging, Ref, Text, money
 class OpportunityFields(InSchema):
     """The fields a rep edits: basics plus the S1 screening form (需求初篩表)."""
 
-    name: Text = Field(..., max_length=200)
+    name: RequiredText = Field(..., max_length=200)
     amount: Money = Field(..., description="CNY, a decimal string or number, e.g. \"800000.00\"")
-    expected_close_date: dt.date
+    expected_close_date: BoundedDate = Field(..., description=f"between {DATE_MIN} and {DATE_MAX}")
     source: LeadSource = LeadSource.INBOUND
     industry: Industry | None = Field(None, description="S1; defaults to the customer's industry")
     company_size: CompanySize | None = Field(None, description="S1; defaults to the customer's size")

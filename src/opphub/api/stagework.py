@@ -11,13 +11,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from opphub.gates import archive, services
+from opphub.gates.downloads import document_response
 from opphub.gates.models import Approval, ArchiveReview, Document, HealthRecord, Objection
 from opphub.gates.panel import gate_panel
 from opphub.gates.selectors import stage_record_of
@@ -26,7 +27,7 @@ from opphub.opportunities.messages import approval_name, document_name
 from opphub.opportunities.playbooks import playbook_of
 from opphub.people import access
 
-from .common import Id, InSchema, Text, actor, user_ref
+from .common import Id, InSchema, RequiredText, Text, actor, user_ref
 from .errors import FieldError
 
 router = Router(tags=["stage work"])  # mounted under /api/opportunities
@@ -186,10 +187,7 @@ def confirm_document(request: HttpRequest, number: Text, doc_id: Id,
 def download_document(request: HttpRequest, number: Text, doc_id: Id, confirmation: bool = False) -> FileResponse:
     opportunity = _get(request, number)
     doc = get_object_or_404(Document, pk=doc_id, opportunity=opportunity)
-    stored = doc.confirmation if confirmation else doc.file
-    if not stored:
-        raise Http404
-    return FileResponse(stored.open("rb"), as_attachment=True, filename=stored.name.rsplit("/", 1)[-1])
+    return document_response(doc, confirmation=confirmation)
 
 
 class ApprovalOut(Schema):
@@ -252,11 +250,11 @@ def decide_approval(request: HttpRequest, number: Text, approval_id: Id, payload
 
 
 class ObjectionIn(InSchema):
-    text: Text = Field(..., min_length=1)
+    text: RequiredText
 
 
 class ResolutionIn(InSchema):
-    resolution: Text = Field(..., min_length=1)
+    resolution: RequiredText
 
 
 def _objection_out(o: Objection) -> dict[str, Any]:

@@ -12,8 +12,36 @@ from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from .errors import ServiceError, StaleEdit
+from .validation import DATE_MAX, DATE_MIN, validate_date_bounds
 
 T = TypeVar("T")
+
+
+class InputHygiene:
+    """Form mixin: every text field strips what was typed (a required one holding only spaces is refused
+    as required), every date and date-time field is held within DATE_MIN..DATE_MAX (the browser's picker
+    too, through ``min``/``max``). A form that builds its fields after ``__init__`` calls
+    ``harden_fields()`` itself. The models apply the same rules (``StrippedText``, the field validators),
+    so the API and the pages agree; the form only shows the error early, beside what was typed."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.harden_fields()
+
+    def harden_fields(self) -> None:
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                field.strip = True
+            elif isinstance(field, forms.DateField | forms.DateTimeField):
+                if validate_date_bounds not in field.validators:
+                    field.validators.append(validate_date_bounds)
+                kind = getattr(field.widget, "input_type", None)
+                if kind == "date":
+                    field.widget.attrs.update(min=DATE_MIN.isoformat(), max=DATE_MAX.isoformat())
+                elif kind == "datetime-local":
+                    field.widget.attrs.update(min=f"{DATE_MIN.isoformat()}T00:00", max=f"{DATE_MAX.isoformat()}T23:59")
 
 
 def add_service_errors(form: forms.Form, exc: ValidationError) -> None:

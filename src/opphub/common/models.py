@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django.db import models
 from django.db.models import F
 
 from .errors import StaleEdit
+
+
+class StrippedText(models.Model):
+    """Text is stored without surrounding whitespace: ``clean_fields`` strips every char/text field first, so
+    a required field that holds only spaces (or a full-width space) is refused as blank on every path
+    (forms, API, imports) that validates through ``full_clean``."""
+
+    class Meta:
+        abstract = True
+
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
+        for field in self._meta.concrete_fields:
+            if exclude and field.name in exclude:
+                continue
+            if isinstance(field, models.CharField | models.TextField):
+                value = getattr(self, field.attname)
+                if isinstance(value, str):
+                    setattr(self, field.attname, value.strip())
+        super().clean_fields(exclude=exclude)
 
 
 class Versioned(models.Model):

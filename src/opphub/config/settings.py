@@ -1,8 +1,9 @@
 """Django settings for OppHub.
 
-Everything a deployment changes comes from the environment (see docs/operations.md):
+Everything a deployment changes comes from the environment (see docs/operations.md, whose settings table
+lists every variable read here; deploy/production.env.example is a production environment):
 DATABASE_URL, REDIS_URL, OPPHUB_SECRET_KEY, OPPHUB_DEBUG, OPPHUB_ALLOWED_HOSTS, OPPHUB_DATA_DIR,
-OPPHUB_PLAYBOOK_DIR, OPPHUB_TIME_ZONE.
+OPPHUB_PLAYBOOK_DIR, OPPHUB_TIME_ZONE, OPPHUB_HTTPS and the production security block below.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "opphub.notifications",
     "opphub.gates",
     "opphub.alerts",
+    "csp",
 ]
 
 MIDDLEWARE = [
@@ -83,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy: see the production security block below
 ]
 
 ROOT_URLCONF = "opphub.config.urls"
@@ -170,6 +173,42 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# --- Production security (issue 9; docs/operations.md "Production settings"; deploy/production.env.example) ---
+# OPPHUB_HTTPS=true says users reach OppHub over HTTPS (usually through nginx): it turns on the HTTPS
+# redirect, secure cookies and HSTS, each of which can still be set on its own. Behind a proxy that ends
+# TLS, OPPHUB_PROXY_SSL_HEADER=true trusts its X-Forwarded-Proto (only if the proxy always sets it).
+_HTTPS = _env_bool("OPPHUB_HTTPS", False)
+SECURE_SSL_REDIRECT = _env_bool("OPPHUB_SSL_REDIRECT", _HTTPS)
+SESSION_COOKIE_SECURE = _env_bool("OPPHUB_SECURE_COOKIES", _HTTPS)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = int(os.environ.get("OPPHUB_HSTS_SECONDS", "31536000" if _HTTPS else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("OPPHUB_HSTS_INCLUDE_SUBDOMAINS", SECURE_HSTS_SECONDS > 0)
+SECURE_HSTS_PRELOAD = _env_bool("OPPHUB_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the proxy's or monitor's plain-HTTP health check on localhost
+if _env_bool("OPPHUB_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp; D?? in docs/decisions.md): scripts, styles, fonts, images and XHR
+# from this server only; no inline scripts or event handlers anywhere (page code is in static/opphub/*.js).
+# data: images for Swagger UI's and the browser's own small icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Largest document upload (D18); Django's own limit on non-file form data stays at its default.
+OPPHUB_UPLOAD_MAX_BYTES = int(os.environ.get("OPPHUB_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+# --- end of production security ---
 
 # Background worker (huey; see config/huey.py) and outgoing mail (SMTP; see docs/notifications.md).
 HUEY = huey_settings(DATA_DIR)

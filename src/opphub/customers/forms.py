@@ -7,13 +7,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from opphub.common.forms import InputHygiene
 from opphub.people.models import Region
 
 from .models import Contact, Customer, Industry
 from .services import CONTACT_FIELDS, CUSTOMER_FIELDS
 
 
-class _ServiceValidated(forms.ModelForm):
+class _ServiceValidated(InputHygiene, forms.ModelForm):
     """A ModelForm whose model validation is left to the service (no double checks, one message)."""
 
     def _post_clean(self) -> None:

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from opphub.common.models import Versioned
+from opphub.common.models import StrippedText, Versioned
 
 from . import credit_code
 
@@ -46,7 +46,7 @@ def validate_credit_code(value: str) -> None:
                                 "matching check character)."), code="credit_code")
 
 
-class Customer(Versioned):
+class Customer(StrippedText, Versioned):
     name = models.CharField(_("company name"), max_length=200)
     credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True,
                                    validators=[validate_credit_code])
@@ -75,7 +75,7 @@ class Customer(Versioned):
         return self.name
 
 
-class Contact(Versioned):
+class Contact(StrippedText, Versioned):
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
                                  related_name="contacts")
     name = models.CharField(_("name"), max_length=60)

@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opphub.common.forms import InputHygiene
 from opphub.customers.models import Contact
 
 from .models import FollowUp
@@ -17,7 +18,7 @@ from .services import FOLLOWUP_FIELDS
 LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
 
 
-class FollowUpForm(forms.ModelForm):
+class FollowUpForm(InputHygiene, forms.ModelForm):
     """Contacts are offered from a list the card already loaded (no extra query per render)."""
 
     contacts = forms.MultipleChoiceField(label=_("contacts"), required=False, widget=forms.CheckboxSelectMultiple,

@@ -6,6 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from opphub.common.models import StrippedText
+from opphub.common.validation import validate_date_bounds
+
 
 class Kind(models.TextChoices):
     PHONE = "phone", _("Phone")
@@ -22,7 +25,7 @@ class Direction(models.TextChoices):
     INBOUND = "in", _("Inbound (customer reached out)")
 
 
-class FollowUp(models.Model):
+class FollowUp(StrippedText, models.Model):
     opportunity = models.ForeignKey("opportunities.Opportunity", verbose_name=_("opportunity"),
                                     on_delete=models.CASCADE, related_name="followups")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("logged by"), on_delete=models.PROTECT,
@@ -30,7 +33,7 @@ class FollowUp(models.Model):
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices,
                                  default=Direction.OUTBOUND)
-    occurred_at = models.DateTimeField(_("when"))
+    occurred_at = models.DateTimeField(_("when"), validators=[validate_date_bounds])
     contacts = models.ManyToManyField("customers.Contact", verbose_name=_("contacts"), blank=True,
                                       related_name="followups")
     notes = models.TextField(_("notes"))
@@ -38,7 +41,8 @@ class FollowUp(models.Model):
     objections = models.TextField(_("objections"), blank=True)
     competitor_moves = models.TextField(_("competitor moves"), blank=True)
     next_step = models.CharField(_("next step"), max_length=300, blank=True)
-    next_step_at = models.DateTimeField(_("next step when"), null=True, blank=True)  # a planned meeting (ICS feed)
+    next_step_at = models.DateTimeField(_("next step when"), null=True, blank=True,
+                                        validators=[validate_date_bounds])  # a planned meeting (ICS feed)
     created_at = models.DateTimeField(_("logged"))
 
     class Meta:

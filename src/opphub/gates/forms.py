@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from opphub.common.forms import InputHygiene
 from opphub.methodology.playbook import Playbook
 from opphub.opportunities.messages import approval_name, document_name
 
@@ -28,7 +29,7 @@ GROUP_OF_STAGE = {"discovery": "screening", "confirmation": "interview", "soluti
                   "closing": "closing", "archive": "archive"}
 
 
-class StageRecordForm(forms.ModelForm):
+class StageRecordForm(InputHygiene, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -90,9 +91,9 @@ class DecideForm(forms.Form):
     comment = forms.CharField(label=_("comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ObjectionForm(forms.Form):
+class ObjectionForm(InputHygiene, forms.Form):
     text = forms.CharField(label=_("objection"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ResolveForm(forms.Form):
+class ResolveForm(InputHygiene, forms.Form):
     resolution = forms.CharField(label=_("how it was answered"), widget=forms.Textarea(attrs={"rows": 2}))

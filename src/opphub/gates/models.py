@@ -11,7 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from opphub.common.models import Versioned
+from opphub.common.models import StrippedText, Versioned
 
 PERCENT = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 
@@ -20,7 +20,7 @@ BUDGET_FLAGS = ("explicit_amount", "approved", "in_annual_plan")
 BUDGET_EVIDENCE = {f: f"budget_{f}" for f in BUDGET_FLAGS}
 
 
-class StageRecord(Versioned):
+class StageRecord(StrippedText, Versioned):
     """The opportunity's stage work beyond the S1 screening form (which lives on the opportunity)."""
 
     opportunity = models.OneToOneField("opportunities.Opportunity", on_delete=models.CASCADE,

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from opphub.opportunities.playbooks import playbook_of
 from opphub.people import access
 
 from . import archive, services
+from .downloads import document_response
 from .forms import (
     GROUP_OF_STAGE,
     ApprovalRequestForm,
@@ -217,21 +218,7 @@ def confirm_view(request: HttpRequest, number: str, pk: int) -> HttpResponse:
 def download_view(request: HttpRequest, number: str, pk: int) -> HttpResponse:
     """Downloads go through the access module: whoever may see the opportunity."""
     _opportunity, document = _document(request, number, pk)
-    want_confirmation = request.GET.get("confirmation") == "1"
-    stored = document.confirmation if want_confirmation else document.file
-    if not stored:
-        raise Http404
-    # the archive name (NUMBER-S<n>-DOCTYPE.ext); a confirmation keeps its own extension
-    name = document.stored_name
-    if want_confirmation:
-        ext = stored.name.rsplit(".", 1)[-1] if "." in stored.name else "bin"
-        name = f"{document.stored_name.rsplit('.', 1)[0]}-confirmation.{ext}"
-    try:
-        handle = stored.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(handle, as_attachment=True, filename=name,
-                        content_type="application/octet-stream" if want_confirmation else document.content_type)
+    return document_response(document, confirmation=request.GET.get("confirmation") == "1")
 
 
 @login_required

@@ -12,6 +12,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from opphub.common.forms import InputHygiene
 from opphub.people.models import User
 
 from .models import Opportunity, Product
@@ -46,7 +47,7 @@ def _model_fields() -> dict[str, forms.Field]:
     return forms.fields_for_model(Opportunity, fields=[*BASIC_FIELDS, *SCREENING_FIELDS], widgets=widgets)
 
 
-class OpportunityForm(forms.Form):
+class OpportunityForm(InputHygiene, forms.Form):
     """Fields shared by create and edit. ``owner`` appears only when the user may pick someone else."""
 
     def __init__(self, *args: Any, user: User, owners: QuerySet[User], current_owner_id: int | None = None,
@@ -68,6 +69,7 @@ class OpportunityForm(forms.Form):
         for name in SCREENING_FIELDS:
             self.fields[name] = model_fields[name]
         self.fields.update(extra)
+        self.harden_fields()
 
     @property
     def basic_fields(self) -> list[forms.BoundField]:

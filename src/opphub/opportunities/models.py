@@ -9,7 +9,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from opphub.common.models import Versioned
+from opphub.common.models import StrippedText, Versioned
+from opphub.common.validation import validate_date_bounds
 from opphub.customers.models import CompanySize, Industry
 
 
@@ -85,7 +86,7 @@ class LeadSource(models.TextChoices):
     REFERRAL = "referral", _("Referral")
 
 
-class Opportunity(Versioned):
+class Opportunity(StrippedText, Versioned):
     number = models.CharField(_("number"), max_length=24, unique=True, editable=False)
     name = models.CharField(_("opportunity name"), max_length=200)
     customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
@@ -99,7 +100,7 @@ class Opportunity(Versioned):
                                       related_name="opportunities")
     amount = models.DecimalField(_("amount (CNY)"), max_digits=14, decimal_places=2,
                                  validators=[MinValueValidator(Decimal(0))])
-    expected_close_date = models.DateField(_("expected close date"))
+    expected_close_date = models.DateField(_("expected close date"), validators=[validate_date_bounds])
     pipeline = models.ForeignKey(Pipeline, verbose_name=_("pipeline"), on_delete=models.PROTECT)
     playbook_version = models.ForeignKey(PlaybookVersion, verbose_name=_("playbook version"),
                                          on_delete=models.PROTECT, editable=False, related_name="+")
