@@ -161,7 +161,7 @@ def test_h4_above_80_advances(org):
     opportunity_move_stage(actor=org.r1, opportunity=opp, to_stage="solution", now=NOW)
     assert (opp.stage, opp.move_outcome.result) == ("solution", "moved")
     record = HealthRecord.objects.get(opportunity=opp)
-    assert (record.total, record.decision, record.playbook_version) == (Decimal("96.00"), "advance", "1.2.0")
+    assert (record.total, record.decision, record.playbook_version) == (Decimal("96.00"), "advance", "1.3.0")
     assert record.detail["inputs"]["item_scores"]["pain_clarity"] == "90.00"
 
 
