@@ -11,7 +11,7 @@ from opphub.alerts.models import Alert, AlertKind, PenaltyEntry
 from opphub.alerts.scan import scan_run
 from opphub.notifications.models import Delivery
 
-from .test_scan import NOW, _opp, _open_ids, on_released_playbook
+from .test_scan import NOW, _open_ids, _opp, on_released_playbook
 
 TZ = NOW.tzinfo
 SECOND = dt.timedelta(seconds=1)
