@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from opphub.alerts.models import Alert, AlertKind
 from opphub.alerts.scan import scan_run
@@ -136,3 +136,22 @@ def test_my_day_shows_what_the_customer_waits_for(org, client):
     assert 'id="my-day-responses"' in html and "客户要求更新报价" in html
     CustomerRequest.objects.filter(pk=request.pk).update(answered_at=NOW)
     assert my_day(user=org.r1, now=NOW).responses == []
+
+
+@pytest.mark.django_db
+def test_the_card_form_records_and_answers_a_request(org, client):
+    """spec: C1-C4 — on the card's follow-up form the rep records what the customer now waits for, and a
+    later follow-up ticks it as answered."""
+    opp = _opp(org, created=NOW - dt.timedelta(days=2), stage="solution")
+    client.force_login(org.r1)
+    url = reverse("opportunities:followup_create", kwargs={"number": opp.number})
+    when = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+    base = {"kind": "meeting", "direction": "out", "notes": "方案评审会", "occurred_at": when}
+    assert client.post(url, {**base, "waiting_kind": "feedback", "waiting_text": "ROI口径需调整"}).status_code == 302
+    request = CustomerRequest.objects.get(opportunity=opp)
+    assert (request.kind, request.text, request.owed_by, request.answered_at) == ("feedback", "ROI口径需调整",
+                                                                                  org.r1, None)
+    assert "ROI口径需调整" in client.get(reverse("opportunities:card", kwargs={"number": opp.number})).content.decode()
+    assert client.post(url, {**base, "notes": "已发送", "answers": [str(request.pk)]}).status_code == 302
+    request.refresh_from_db()
+    assert request.answered_at is not None and request.answered_by is not None
