@@ -155,3 +155,40 @@ def test_the_card_form_records_and_answers_a_request(org, client):
     assert client.post(url, {**base, "notes": "已发送", "answers": [str(request.pk)]}).status_code == 302
     request.refresh_from_db()
     assert request.answered_at is not None and request.answered_by is not None
+
+
+@pytest.mark.django_db
+def test_sql_scan_agrees_with_the_pure_response_dues(org):
+    """spec: C1-C4 — the scan's thresholds give the pure core's answers (``cadence.response_dues``) on
+    varied requests: every kind in every stage, received from minutes to a week ago (weekends included),
+    some answered; the stored due moment is the core's."""
+    import random
+
+    from opphub.methodology.cadence import CadenceInput, PendingRequest, response_dues
+    from opphub.opportunities.models import Opportunity
+    from opphub.opportunities.playbooks import playbook_of
+    from opphub.workdays.calendar import work_calendar
+
+    from .test_scan import STAGES
+
+    rng = random.Random(8)
+    kinds = ["key_action", "confirmation", "feedback", "objection"]
+    for i in range(40):
+        received = NOW - dt.timedelta(minutes=rng.randint(1, 7 * 24 * 60))
+        opp, request = _waiting(org, kinds[i % 4], received, STAGES[(i // 4) % 4])
+        if i % 7 == 0:
+            CustomerRequest.objects.filter(pk=request.pk).update(answered_at=received + dt.timedelta(hours=1))
+    scan_run(now=NOW, x3=False, escalate=False)
+    calendar = work_calendar()
+    stored = {(a.opportunity_id, a.kind.removeprefix("response_")): a.due_at
+              for a in Alert.objects.filter(kind__startswith="response_", resolved_at__isnull=True)}
+    expected = {}
+    for r in CustomerRequest.objects.filter(answered_at__isnull=True).select_related("opportunity__playbook_version"):
+        o: Opportunity = r.opportunity
+        inp = CadenceInput(stage=o.stage, status="open", stage_entered_at=o.stage_entered_at,
+                           pending=(PendingRequest(r.kind, r.received_at, str(r.pk)),))
+        (due,) = response_dues(playbook_of(o.playbook_version), inp, NOW, calendar)
+        if due.overdue:
+            expected[(o.pk, r.kind)] = due.due_at
+    assert stored == expected
+    assert 5 < len(expected) < 30  # both answers occur
