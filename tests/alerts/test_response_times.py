@@ -175,7 +175,7 @@ def test_sql_scan_agrees_with_the_pure_response_dues(org):
     kinds = ["key_action", "confirmation", "feedback", "objection"]
     for i in range(40):
         received = NOW - dt.timedelta(minutes=rng.randint(1, 7 * 24 * 60))
-        opp, request = _waiting(org, kinds[i % 4], received, STAGES[(i // 4) % 4])
+        _, request = _waiting(org, kinds[i % 4], received, STAGES[(i // 4) % 4])
         if i % 7 == 0:
             CustomerRequest.objects.filter(pk=request.pk).update(answered_at=received + dt.timedelta(hours=1))
     scan_run(now=NOW, x3=False, escalate=False)
