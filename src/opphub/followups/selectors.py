@@ -153,7 +153,7 @@ def my_day(*, user: Any, now: datetime) -> MyDay:
     day = MyDay(now=now, open_count=len(opportunities))
     day.approvals_waiting = _approval_rows(access.approvals_waiting_for(user))
     day.my_requests = _approval_rows(access.approval_requests_by(user))
-    day.responses = _response_rows(user, now)
+    day.responses = responses_owed(user=user, now=now)
     if not opportunities:
         return day
     books: dict[int, Playbook] = {}
@@ -217,7 +217,7 @@ def response_rule_label(rule: ResponseRule) -> str:
     return ngettext("within %(n)d day", "within %(n)d days", n) % {"n": n}
 
 
-def _response_rows(user: Any, now: datetime) -> list[ResponseRow]:
+def responses_owed(*, user: Any, now: datetime) -> list[ResponseRow]:
     """C1-C4: the open requests the user owes an answer to on opportunities they may see (one query;
     the calendar is read only when some rule counts working days), the earliest due first."""
     rows = list(CustomerRequest.objects.filter(owed_by=user, answered_at__isnull=True, opportunity__status="open")
