@@ -192,3 +192,18 @@ def test_sql_scan_agrees_with_the_pure_response_dues(org):
             expected[(o.pk, r.kind)] = due.due_at
     assert stored == expected
     assert 5 < len(expected) < 30  # both answers occur
+
+
+@pytest.mark.django_db
+def test_team_health_shows_late_answers(org, client, django_capture_on_commit_callbacks):
+    """spec: C1, M3, P4 — the manager's team health counts the rep's late answers and lists the escalated one."""
+    opp, _request = _waiting(org, "key_action", NOW - dt.timedelta(hours=25))
+    _scan(django_capture_on_commit_callbacks, NOW)
+    client.force_login(org.m1)
+    with translation.override("en"):
+        html = client.get("/team/health/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    row = html[html.index('data-user="r1"'):]
+    row = row[:row.index("</tr>")]
+    assert '<span class="badge warn">1</span>' in row
+    escalated = html[html.index('id="team-escalated"'):html.index('id="team-interventions"')]
+    assert opp.number in escalated

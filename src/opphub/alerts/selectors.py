@@ -26,6 +26,7 @@ class RepHealth:
     user: Any
     open: int = 0
     overdue: int = 0
+    late_answers: int = 0  # C1-C4: what a customer waits for, past its response time
     zombies: int = 0
     escalated: int = 0
     high_risk: int = 0
@@ -51,6 +52,7 @@ def team_health(*, user: Any, now: dt.datetime) -> TeamHealth:
     alerts = access.visible_alerts(user).filter(resolved_at__isnull=True, owner_id__in=ids)
     counts = alerts.order_by().values("owner_id").annotate(
         overdue=Count("id", filter=Q(kind=AlertKind.OVERDUE_TOUCH)),
+        late_answers=Count("id", filter=Q(kind__in=RESPONSE_ALERT_KINDS)),
         zombies=Count("id", filter=Q(kind=AlertKind.ZOMBIE)),
         escalated=Count("id", filter=Q(kind__in=ESCALATED_KINDS, escalated_at__isnull=False)),
         high_risk=Count("opportunity_id", filter=Q(kind__in=list(RISK_KINDS)), distinct=True),
@@ -58,6 +60,7 @@ def team_health(*, user: Any, now: dt.datetime) -> TeamHealth:
     for c in counts:
         r = rows[c["owner_id"]]
         r.overdue, r.zombies, r.escalated, r.high_risk = c["overdue"], c["zombies"], c["escalated"], c["high_risk"]
+        r.late_answers = c["late_answers"]
     month = now.strftime("%Y-%m")
     penalties = list(access.visible_penalties(user).filter(user_id__in=ids, month=month)
                      .select_related("user", "opportunity", "reversed_by").order_by("-created_at"))
