@@ -30,6 +30,8 @@ def _scan(django_capture_on_commit_callbacks, now):  # type: ignore[no-untyped-d
 
 def _waiting(org, kind, received, stage="discovery", text="客户要求更新报价"):  # type: ignore[no-untyped-def]
     opp = _opp(org, created=received - dt.timedelta(hours=1), stage=stage)
+    if kind == "objection":  # C4: recorded as an objection, which opens the request
+        return opp, objection_record(actor=org.r1, opportunity=opp, text=text, now=received).request
     request = request_record(actor=org.r1, opportunity=opp, kind=kind, text=text, received_at=received, now=received)
     return opp, request
 
@@ -207,3 +209,25 @@ def test_team_health_shows_late_answers(org, client, django_capture_on_commit_ca
     assert '<span class="badge warn">1</span>' in row
     escalated = html[html.index('id="team-escalated"'):html.index('id="team-interventions"')]
     assert opp.number in escalated
+
+
+@pytest.mark.django_db
+def test_request_record_refuses_bad_input(org):
+    """spec: C1-C4 (bad input) — no text, a future moment, an owner of the answer who cannot see the
+    opportunity, an objection that is not recorded as one, someone who may not log: refused, nothing kept.
+    Two requests of one kind at one moment are both kept (a microsecond apart)."""
+    from django.core.exceptions import ValidationError
+
+    from opphub.common.errors import NotAllowed
+
+    opp = _opp(org, created=NOW - dt.timedelta(days=1))
+    ok = {"actor": org.r1, "opportunity": opp, "kind": "key_action", "text": "要报价", "received_at": NOW, "now": NOW}
+    for bad in ({"text": "   "}, {"received_at": NOW + dt.timedelta(hours=1)}, {"owed_by": org.r2},
+                {"kind": "objection"}, {"kind": "gossip"}):
+        with pytest.raises(ValidationError):
+            request_record(**{**ok, **bad})
+    with pytest.raises(NotAllowed):
+        request_record(**{**ok, "actor": org.r2})
+    assert not CustomerRequest.objects.exists()
+    first, second = request_record(**ok), request_record(**ok)
+    assert second.received_at - first.received_at == dt.timedelta(microseconds=1)

@@ -95,3 +95,6 @@ def test_a_follow_up_records_and_answers_what_the_customer_waits_for(org):
     again = client.post(url(opp), {"kind": "email", "notes": "再次", "answers": [req["id"]]}, content_type=JSON)
     assert again.status_code in (400, 422)
     assert token_client(org.r2).get(requests).status_code == 404
+    objection = client.post(url(opp), {"kind": "phone", "notes": "异议",
+                                       "waiting_for": [{"kind": "objection", "text": "太贵"}]}, content_type=JSON)
+    assert objection.status_code in (400, 422)  # C4 objections go through POST …/objections

@@ -25,7 +25,8 @@ router = Router(tags=["follow-ups"])  # mounted under /api/opportunities
 
 
 class RequestIn(InSchema):
-    kind: RequestKind = Field(..., description="C1 key_action, C2 confirmation, C3 feedback, C4 objection")
+    kind: RequestKind = Field(..., description="C1 key_action, C2 confirmation, C3 feedback (a C4 objection is "
+                                               "recorded with POST …/objections)")
     text: Text = Field(..., min_length=1, max_length=300, description="what the customer is waiting for")
 
 

@@ -17,6 +17,10 @@ from .services import FOLLOWUP_FIELDS
 LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
 
 
+# C1-C3 are recorded on a follow-up; an objection (C4) is recorded as one on the stage work page (S4)
+FOLLOWUP_REQUEST_KINDS = [(k, label) for k, label in RequestKind.choices if k != RequestKind.OBJECTION]
+
+
 class FollowUpForm(forms.ModelForm):
     """Contacts are offered from a list the card already loaded (no extra query per render)."""
 
@@ -24,7 +28,7 @@ class FollowUpForm(forms.ModelForm):
                                          help_text=_("who took part on the customer's side"))
     # C1-C4: what the customer now waits for (due at the stage's response time), and what this touch answers
     waiting_kind = forms.ChoiceField(label=_("the customer now waits for"), required=False,
-                                     choices=[("", "—"), *RequestKind.choices])
+                                     choices=[("", "—"), *FOLLOWUP_REQUEST_KINDS])
     waiting_text = forms.CharField(label=_("what exactly"), required=False, max_length=300)
     answers = forms.MultipleChoiceField(label=_("this follow-up answers"), required=False,
                                         widget=forms.CheckboxSelectMultiple)

@@ -80,6 +80,8 @@ def request_record(*, actor: Any, opportunity: Opportunity, kind: str, text: str
         raise NotAllowed(_("You cannot log follow-ups on this opportunity."))
     if kind not in RequestKind.values:
         raise ValidationError({"kind": _("Choose what the customer is waiting for.")})
+    if (kind == RequestKind.OBJECTION) != (objection is not None):  # C4 waits on a recorded objection (S4)
+        raise ValidationError({"kind": _("Record an objection as an objection on the stage work page.")})
     text = text.strip()
     if not text:
         raise ValidationError({"text": _("Say what the customer is waiting for.")})
