@@ -231,3 +231,14 @@ def test_request_record_refuses_bad_input(org):
     assert not CustomerRequest.objects.exists()
     first, second = request_record(**ok), request_record(**ok)
     assert second.received_at - first.received_at == dt.timedelta(microseconds=1)
+
+
+@pytest.mark.django_db
+def test_the_back_office_lists_customer_requests(org, client):
+    """spec: C1-C4 — an administrator finds the recorded requests in the back office."""
+    _opp_, request = _waiting(org, "confirmation", NOW - dt.timedelta(hours=3), "confirmation")
+    client.force_login(org.admin)
+    page = client.get("/admin/followups/customerrequest/")
+    assert page.status_code == 200
+    assert request.opportunity.number in page.content.decode()
+    assert client.get(f"/admin/followups/customerrequest/{request.pk}/change/").status_code == 200
