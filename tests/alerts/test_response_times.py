@@ -236,7 +236,7 @@ def test_request_record_refuses_bad_input(org):
 @pytest.mark.django_db
 def test_the_back_office_lists_customer_requests(org, client):
     """spec: C1-C4 — an administrator finds the recorded requests in the back office."""
-    _opp_, request = _waiting(org, "confirmation", NOW - dt.timedelta(hours=3), "confirmation")
+    _, request = _waiting(org, "confirmation", NOW - dt.timedelta(hours=3), "confirmation")
     client.force_login(org.admin)
     page = client.get("/admin/followups/customerrequest/")
     assert page.status_code == 200
