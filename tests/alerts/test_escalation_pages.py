@@ -16,7 +16,7 @@ from opphub.notifications.models import Delivery
 from opphub.people.models import Role
 
 from ..factories import TeamFactory, UserFactory
-from .test_scan import NOW, _opp
+from .test_scan import NOW, _opp, on_released_playbook
 
 OLD = NOW - dt.timedelta(days=30)
 
@@ -28,11 +28,12 @@ def _run(django_capture_on_commit_callbacks, now=NOW):  # type: ignore[no-untype
 
 @pytest.mark.django_db
 def test_overdue_touch_escalates_to_the_manager_once_over_email_and_wecom(org, django_capture_on_commit_callbacks):
-    """spec: M3 — past due + grace → the owner's manager (r3's team has none: the manager above) by email
-    and WeCom, key escalation:<alert id>; a rerun sends nothing more."""
+    """spec: M3 — overdue (no grace in the standard playbook) → the owner's manager (r3's team has none: the
+    manager above) by the playbook's channels, email and WeCom, key escalation:<alert id>; a rerun sends
+    nothing more. One due exactly now is not overdue yet; a second later it is escalated."""
     a = _opp(org, org.r1, created=OLD)
     b = _opp(org, org.r3, created=OLD)
-    fresh = _opp(org, org.r2, created=NOW - dt.timedelta(days=7, hours=12))  # overdue by 12 h: within grace
+    fresh = _opp(org, org.r2, created=NOW - dt.timedelta(days=7))  # C1: 1 touch / 7 days → due exactly now
     result = _run(django_capture_on_commit_callbacks)
     assert result.escalated == 2
     for opp in (a, b):
@@ -41,10 +42,22 @@ def test_overdue_touch_escalates_to_the_manager_once_over_email_and_wecom(org, d
         sent = set(Delivery.objects.filter(key=f"escalation:{alert.pk}", recipient=org.m1).values_list("channel",
                                                                                                       flat=True))
         assert {"email", "wecom"} <= sent
-    assert not Alert.objects.get(opportunity=fresh, kind=AlertKind.OVERDUE_TOUCH).escalated_at
+    assert not Alert.objects.filter(opportunity=fresh, kind=AlertKind.OVERDUE_TOUCH).exists()
+    assert _run(django_capture_on_commit_callbacks, NOW + dt.timedelta(seconds=1)).escalated == 1  # grace 0
+    assert Alert.objects.get(opportunity=fresh, kind=AlertKind.OVERDUE_TOUCH).escalated_to == org.m2
     before = Delivery.objects.count()
     _run(django_capture_on_commit_callbacks, NOW + dt.timedelta(minutes=15))
     assert Delivery.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_the_released_playbook_keeps_its_24_hour_grace(org, django_capture_on_commit_callbacks):
+    """spec: M3 — ``escalation_grace_hours`` stays a playbook option: the released 1.2.0 file says 24, so an
+    opportunity running under it is escalated 24 h after its touch fell due, not at the due time."""
+    opp = on_released_playbook(_opp(org, org.r1, created=NOW - dt.timedelta(days=7)))  # due exactly now
+    assert _run(django_capture_on_commit_callbacks, NOW + dt.timedelta(hours=24)).escalated == 0
+    assert Alert.objects.get(opportunity=opp, kind=AlertKind.OVERDUE_TOUCH).escalated_at is None
+    assert _run(django_capture_on_commit_callbacks, NOW + dt.timedelta(hours=24, seconds=1)).escalated == 1
 
 
 @pytest.mark.django_db

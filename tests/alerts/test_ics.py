@@ -169,3 +169,15 @@ def test_fixed_query_count(org):
     assert len(cal.walk("VEVENT")) == 4
     assert [len(_deadline_todos(cal, a)) for a in ("interview", "objection", "archive")] == [4, 4, 4]
     assert one == four
+
+
+def test_what_the_customer_waits_for_is_a_to_do_due_at_the_response_time(org):
+    """spec: C4, C1-C4 — a recorded objection is also a to-do due 24 h later (the playbook's response time,
+    beside S4's 3-working-day resolution deadline); answered, it leaves the feed."""
+    opp = advance_to(make_opportunity(actor=org.r1, now=WED - 10 * DAY), "closing", now=WED - 5 * DAY)
+    objection = objection_record(actor=org.r1, opportunity=opp, text="能否分三期付款？", now=WED)
+    [todo] = [t for t in _feed(org.r1, WED).walk("VTODO") if str(t["uid"]).startswith("request-")]
+    assert todo.decoded("due") == WED + DAY
+    assert "能否分三期付款？" in str(todo["summary"]) and "within 24 hours" in str(todo["description"])
+    objection_resolve(actor=org.r1, objection=objection, resolution="同意分三期", now=WED + DAY)
+    assert not [t for t in _feed(org.r1, WED + DAY).walk("VTODO") if str(t["uid"]).startswith("request-")]

@@ -35,6 +35,23 @@ def _opp(org, owner=None, *, created, stage="discovery", entered=None):  # type:
     return opp
 
 
+def on_released_playbook(opp, version="1.2.0"):  # type: ignore[no-untyped-def]
+    """Move ``opp`` onto a released playbook file (tests/methodology/data), as if created under it."""
+    from pathlib import Path
+
+    from opphub.methodology.playbook import load_playbook_file
+    from opphub.opportunities.models import PlaybookVersion
+
+    path = Path(__file__).parent.parent / "methodology" / "data" / f"standard-{version}.toml"
+    book = load_playbook_file(path)
+    stored, _created = PlaybookVersion.objects.get_or_create(
+        key="standard-released", version=version,
+        defaults={"content": path.read_text(encoding="utf-8"), "digest": book.digest})
+    Opportunity.objects.filter(pk=opp.pk).update(playbook_version=stored)
+    opp.refresh_from_db()
+    return opp
+
+
 def _touch(opp, at, direction="out", notes="电话沟通"):  # type: ignore[no-untyped-def]
     FollowUp.objects.create(opportunity=opp, author=opp.owner, kind="phone", direction=direction, occurred_at=at,
                             notes=notes, created_at=at)
@@ -110,7 +127,9 @@ def test_working_day_thresholds_match_the_pure_rule():
             base = now - dt.timedelta(hours=hours)
             inp = CadenceInput(stage="solution", status="open", stage_entered_at=base)
             assert next_touch(book2, inp, now, cal).overdue == (base < limit), (now, base)
-            assert zombie_state(book2, base, now, cal).penalty_due == (base < zlimit), (now, base)
+            assert zombie_state(book2, base, now, cal, working_days=True).penalty_due == (base < zlimit), (now, base)
+            climit = thresholds.days_without_update_threshold(3, now, cal, working_days=False)
+            assert zombie_state(book2, base, now, cal).penalty_due == (base < climit), (now, base)  # 1.3.0: calendar
 
 
 @pytest.mark.django_db
@@ -131,9 +150,10 @@ def test_rerun_creates_no_duplicates_and_a_touch_resolves(org):
 
 @pytest.mark.django_db
 def test_zombie_penalty_once_per_streak_in_the_month_that_completed_it(org):
-    """spec: P6 — Fri 2026-10-30 update; Mon, Tue, Wed without → due Wed 2026-11-04: −5 in 2026-11, once;
-    more than 7 working days → an intervention task for the manager."""
-    opp = _opp(org, created=dt.datetime(2026, 10, 30, 10, tzinfo=NOW.tzinfo))
+    """spec: P6 (working-days switch: the released 1.2.0 playbook counts working days) — Fri 2026-10-30
+    update; Mon, Tue, Wed without → due Wed 2026-11-04: −5 in 2026-11, once; more than 7 working days →
+    an intervention task for the manager."""
+    opp = on_released_playbook(_opp(org, created=dt.datetime(2026, 10, 30, 10, tzinfo=NOW.tzinfo)))
     scan_run(now=dt.datetime(2026, 11, 4, 9, tzinfo=NOW.tzinfo), x3=False)
     assert not PenaltyEntry.objects.exists()  # Mon+Tue only: today is not over
     scan_run(now=dt.datetime(2026, 11, 5, 9, tzinfo=NOW.tzinfo), x3=False)

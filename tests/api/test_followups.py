@@ -72,3 +72,29 @@ def test_supporters_log_reviewers_only_read(org):
     assert session_client(org.finance).get(url(opp)).json()["count"] == 1
     r = session_client(org.r2).post(url(opp), {"kind": "phone", "notes": "x"}, content_type=JSON)
     assert r.status_code == 404
+
+
+def test_a_follow_up_records_and_answers_what_the_customer_waits_for(org):
+    """spec: C1-C4 — ``waiting_for`` records a customer request (owed by the owner), ``/requests`` lists it
+    open, a later follow-up's ``answers`` closes it; an unknown or answered id is refused; another
+    opportunity's reader gets 404."""
+    opp = make_opportunity(actor=org.r1)
+    client = token_client(org.r1)
+    r = client.post(url(opp), {"kind": "meeting", "notes": "方案评审",
+                               "waiting_for": [{"kind": "feedback", "text": "补充ROI测算"}]}, content_type=JSON)
+    assert r.status_code == 201, r.content
+    requests = f"/api/opportunities/{opp.number}/requests"
+    (req,) = client.get(requests).json()
+    assert (req["kind"], req["text"], req["owed_by"]["id"], req["answered_at"]) == ("feedback", "补充ROI测算",
+                                                                                    org.r1.pk, None)
+    assert req["followup_id"] == r.json()["id"]
+    answer = client.post(url(opp), {"kind": "email", "notes": "已发送", "answers": [req["id"]]}, content_type=JSON)
+    assert answer.status_code == 201, answer.content
+    (req,) = client.get(requests).json()
+    assert req["answered_at"] is not None and req["answered_by_followup_id"] == answer.json()["id"]
+    again = client.post(url(opp), {"kind": "email", "notes": "再次", "answers": [req["id"]]}, content_type=JSON)
+    assert again.status_code in (400, 422)
+    assert token_client(org.r2).get(requests).status_code == 404
+    objection = client.post(url(opp), {"kind": "phone", "notes": "异议",
+                                       "waiting_for": [{"kind": "objection", "text": "太贵"}]}, content_type=JSON)
+    assert objection.status_code in (400, 422)  # C4 objections go through POST …/objections

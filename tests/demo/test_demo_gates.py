@@ -16,6 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from opphub.demo.generate import demo_generate
+from opphub.followups.models import CustomerRequest
 from opphub.gates.models import Approval, Document, HealthRecord, Objection, RequirementScore, StageRecord
 from opphub.gates.panel import gate_panel
 from opphub.gates.selectors import build_snapshot, health_inputs
@@ -160,6 +161,12 @@ def test_ready_opportunities_advance_and_work_waits_for_approvers():
     assert Approval.objects.filter(state="rejected").exclude(comment="").exists()
     assert Objection.objects.filter(resolved_at__isnull=False).exists()
     assert StageRecord.objects.filter(screening_match__gte=Decimal(70)).exists()
+    # C4: each objection is what its customer waited for; answered exactly when it was resolved
+    requests = CustomerRequest.objects.filter(kind="objection").select_related("objection", "opportunity")
+    assert requests.count() == Objection.objects.count() > 0
+    for r in requests:
+        assert (r.answered_at, r.received_at, r.owed_by_id) == (r.objection.resolved_at, r.objection.raised_at,
+                                                                r.opportunity.owner_id)
 
 
 def test_stage_work_is_deterministic():

@@ -1,13 +1,14 @@
 """spec: P1, C1, M3, M5, P4 — escalation in a real browser (issue 4 "Show").
 
 A rep's "My day" lists the due discovery touch; after the follow-up is logged on the card it is gone.
-Then, with time fixed through the services' ``now``, the periodic scan runs two days later, past the
-24-hour grace on another overdue opportunity of the rep: their manager logs in (a second browser
-context) and sees the escalated item on the team-health page and its "high risk" badge on the board.
+Then the periodic scan escalates another overdue opportunity of the rep at once (the standard playbook has
+no grace: overdue items alert the manager), and once only (a scan two days later sends nothing more): their
+manager logs in (a second browser context) and sees the escalated item on the team-health page and its
+"high risk" badge on the board.
 
 The second opportunity has been in discovery for 25 days (the playbook's default average of 14 days ×
 1.5 = 21: high risk, M5) and was last touched 7 days and 2 hours ago (1 touch a week, C1: overdue by 2
-hours, within the grace, until the scan looks two days ahead).
+hours).
 """
 
 from __future__ import annotations
@@ -51,15 +52,12 @@ def test_due_touch_leaves_my_day_and_the_manager_sees_the_escalation(org, live_s
     expect(rep.locator("#followups")).to_contain_text("电话确认需求与预算")
     rep.goto(f"{live_server.url}/my-day/")
     expect(rep.locator("#my-day-overdue")).not_to_contain_text(due.number)
-    expect(rep.locator("#my-day-overdue")).to_contain_text(slipping.number)  # still overdue, within the grace
+    expect(rep.locator("#my-day-overdue")).to_contain_text(slipping.number)  # still overdue
 
-    # the scan at real time leaves it with the rep (2 hours overdue < 24 h grace) ...
-    scan_run(now=now, x3=False)
-    assert not Alert.objects.filter(opportunity=slipping, kind=AlertKind.OVERDUE_TOUCH,
-                                    escalated_at__isnull=False).exists()
-    # ... two days later it is past the grace: escalated to the manager (M3)
-    result = scan_run(now=now + dt.timedelta(days=2), x3=False)
-    assert result.escalated == 1
+    # the scan at real time escalates it to the manager at once (2 hours overdue; grace 0, M3) ...
+    assert scan_run(now=now, x3=False).escalated == 1
+    # ... and only once
+    assert scan_run(now=now + dt.timedelta(days=2), x3=False).escalated == 0
     alert = Alert.objects.get(opportunity=slipping, kind=AlertKind.OVERDUE_TOUCH, escalated_at__isnull=False)
     assert alert.escalated_to == org.m1
     assert not Alert.objects.filter(opportunity=due, kind=AlertKind.OVERDUE_TOUCH, resolved_at__isnull=True).exists()

@@ -266,17 +266,18 @@ def test_zombie_state(last, now, working, days, penalty, intervention):
 def test_zombie_ledger_key_is_one_per_streak():
     """spec: P6 — every scan of one streak books the same penalty; a new streak after an update is new;
     the penalty belongs to the month of the day that completed the streak."""
-    first = zombie_state(BOOK, at(3, 27, 10), at(4, 2, 9), CAL)      # Fri update; Mon 30, Tue 31, Wed Apr 1
-    again = zombie_state(BOOK, at(3, 27, 10), at(4, 20, 9), CAL)
+    # Fri update; Mon 30, Tue 31, Wed Apr 1 (working days)
+    first = zombie_state(BOOK, at(3, 27, 10), at(4, 2, 9), CAL, working_days=True)
+    again = zombie_state(BOOK, at(3, 27, 10), at(4, 20, 9), CAL, working_days=True)
     assert first.penalty_due and first.penalty_day.isoformat() == "2026-04-01"
     assert first.ledger_month == "2026-04"
     assert zombie_ledger_key("2026-SH-001", first) == zombie_ledger_key("2026-SH-001", again)
     assert again.intervention_due
     assert zombie_ledger_key("2026-SH-001", again, "intervention") != zombie_ledger_key("2026-SH-001", again)
-    later = zombie_state(BOOK, at(4, 21, 10), at(4, 27, 9), CAL)
+    later = zombie_state(BOOK, at(4, 21, 10), at(4, 27, 9), CAL, working_days=True)
     assert zombie_ledger_key("2026-SH-001", later) != zombie_ledger_key("2026-SH-001", first)
     assert zombie_ledger_key("2026-SH-002", first) != zombie_ledger_key("2026-SH-001", first)
-    assert zombie_state(BOOK, at(3, 27, 10), at(3, 31, 9), CAL).ledger_month is None
+    assert zombie_state(BOOK, at(3, 27, 10), at(3, 31, 9), CAL, working_days=True).ledger_month is None
     with pytest.raises(ValueError, match="action"):
         zombie_ledger_key("x", first, "bonus")
 

@@ -156,7 +156,9 @@ def test_standard_playbook_holds_the_gate_rules():
     """spec: S1-S5, M2, M3 — gates, their thresholds, deadlines and the escalation grace are playbook values."""
     book = load_playbook_file(STANDARD)
     assert book.version == "1.3.0"
-    assert book.rules.escalation_grace_hours == 24
+    assert book.rules.escalation_grace_hours == 0  # M3: "overdue items alert the manager", no grace
+    assert book.rules.escalation_channels == ("email", "wecom")
+    assert book.zombie_working_days is False  # P6: 連續3天 / 超7天 are calendar days
     s2, s3, s4 = book.stage("confirmation"), book.stage("solution"), book.stage("closing")
     assert s2.entry_rules.min_requirement_match == Decimal(70)
     assert s2.entry_rules.budget_covers_price_band
@@ -194,3 +196,37 @@ def test_released_versions_are_kept_as_fixtures():
     assert "1.0.0" in released
     assert current.version not in released or any(
         p.read_text(encoding="utf-8") == TEXT for p in RELEASED)
+
+
+@pytest.mark.parametrize("path", RELEASED, ids=lambda p: p.name)
+def test_released_versions_keep_their_zombie_count_and_grace(path):
+    """spec: P6, M3 — a version released before 1.3.0 keeps the rules its opportunities started under:
+    zombie days counted as working days, a 24 h escalation grace, email and WeCom."""
+    book = load_playbook_file(path)
+    assert book.zombie_working_days is True
+    assert book.rules.escalation_grace_hours == 24
+    assert book.rules.escalation_channels == ("email", "wecom")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "problem"),
+    [
+        ("zombie_working_days = false", 'zombie_working_days = "no"', "incentives.zombie_working_days",
+         "true or false"),
+        ('escalation_channels = ["email", "wecom"]', 'escalation_channels = ["email", "fax"]',
+         "rules.escalation_channels", "unknown value 'fax'"),
+        ("escalation_grace_hours = 0 ", "escalation_grace_hours = -1 ", "rules.escalation_grace_hours", "at least 0"),
+    ],
+)
+def test_bad_cadence_switches_name_key_and_problem(old, new, key, problem):
+    """spec: P6, M3 — the working-days switch is a true/false, the channels are known ones."""
+    with pytest.raises(PlaybookError) as err:
+        parse_playbook(_broken(old, new), source="standard.toml")
+    assert err.value.key == key
+    assert problem in err.value.problem
+
+
+def test_the_working_days_switch_is_read():
+    """spec: P6 — ``incentives.zombie_working_days = true`` counts working days."""
+    book = parse_playbook(TEXT.replace("zombie_working_days = false", "zombie_working_days = true"))
+    assert book.zombie_working_days is True

@@ -1,6 +1,7 @@
 """The per-user calendar feed (issue 4 item 8), an iCalendar document behind a secret token:
 
-- VTODO: the next touch due of each own open opportunity (C1-C4); the S2 interview, S4 objection and
+- VTODO: the next touch due of each own open opportunity (C1-C4); what a customer waits for the user to
+  answer (C1-C4 response times, ``followups.CustomerRequest``); the S2 interview, S4 objection and
   S5 archive deadlines not yet met; the escalated / intervention tasks the user must act on as a
   manager (M3, P6);
 - VEVENT: the planned next steps of follow-ups (meetings), one hour from ``next_step_at``.
@@ -16,11 +17,14 @@ from typing import Any
 from urllib.parse import quote
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, Todo
 
+from opphub.followups.selectors import responses_owed
+
 from .calendar_items import MEETING_LENGTH, WorkingDays, books_in_use, deadline_dues, meetings, touch_dues
-from .models import Alert, AlertKind
+from .models import RESPONSE_ALERT_KINDS, Alert, AlertKind
 
 PRODID = "-//OppHub//opphub calendar feed//ZH"
 NUMBER_PLACEHOLDER = "NUMBER"
@@ -78,6 +82,17 @@ def feed(*, user: Any, now: dt.datetime, base_url: str) -> bytes:
         todo.add("categories", [d.action])
         todo.add("url", base_url + reverse("gates:stage", kwargs={"number": d.number}))
         cal.add_component(todo)
+    for r in responses_owed(user=user, now=timezone.localtime(now)):  # C1-C4: what a customer waits for
+        todo = Todo()
+        todo.add("uid", f"request-{r.pk}@opphub")
+        todo.add("dtstamp", now)
+        todo.add("dtstart", r.received_at)
+        todo.add("due", r.due_at)
+        todo.add("summary", _("Answer the customer: %(number)s %(name)s — %(what)s") % {
+            "number": r.number, "name": r.name, "what": r.text})
+        todo.add("description", f"{r.what} ({r.rule})")
+        todo.add("url", card_url(r.number))
+        cal.add_component(todo)
     for f in meetings(user=user, now=now):
         event = Event()
         event.add("uid", f"followup-{f.pk}-next-step@opphub")
@@ -90,7 +105,7 @@ def feed(*, user: Any, now: dt.datetime, base_url: str) -> bytes:
         event.add("url", card_url(f.opportunity.number))
         cal.add_component(event)
     tasks = (Alert.objects.filter(escalated_to=user, resolved_at__isnull=True,
-                                  kind__in=[AlertKind.OVERDUE_TOUCH, AlertKind.INTERVENTION])
+                                  kind__in=[AlertKind.OVERDUE_TOUCH, AlertKind.INTERVENTION, *RESPONSE_ALERT_KINDS])
              .select_related("opportunity", "owner"))
     for alert in tasks:
         todo = Todo()

@@ -24,11 +24,26 @@ class AlertKind(models.TextChoices):
     HIGH_RISK = "high_risk", _("High risk")
     SLOW_RESPONSE = "slow_response", _("Slow customer response")
     INTERNAL_DISCUSSION = "internal_discussion", _("Discussing internally")
+    # C1-C4 response times: what the customer waits for is overdue (followups.CustomerRequest); the
+    # episode's basis is the request's received_at, its owner who owes the answer
+    RESPONSE_KEY_ACTION = "response_key_action", _("System update after a customer request")
+    RESPONSE_CONFIRMATION = "response_confirmation", _("Review submission after the confirmation")
+    RESPONSE_FEEDBACK = "response_feedback", _("Answer to proposal feedback")
+    RESPONSE_OBJECTION = "response_objection", _("Answer to an objection")
 
 
 # kinds that are risk flags (M5, X3) and their codes in methodology.risk
 RISK_KINDS = {AlertKind.HIGH_RISK: "stage_overdue", AlertKind.SLOW_RESPONSE: "slow_response",
               AlertKind.INTERNAL_DISCUSSION: "internal_discussion"}
+
+RESPONSE_PREFIX = "response_"
+RESPONSE_ALERT_KINDS = (AlertKind.RESPONSE_KEY_ACTION, AlertKind.RESPONSE_CONFIRMATION, AlertKind.RESPONSE_FEEDBACK,
+                        AlertKind.RESPONSE_OBJECTION)
+
+
+def response_alert_kind(request_kind: str) -> str:
+    """The alert kind of an overdue answer to a request of ``request_kind`` (followups.RequestKind)."""
+    return RESPONSE_PREFIX + request_kind
 
 
 class Alert(models.Model):

@@ -1,4 +1,5 @@
-"""The set-based scan over every open opportunity (spec C1-C4, M3, M5, P6, X3; issue 4 items 2, 5-7, 9).
+"""The set-based scan over every open opportunity (spec C1-C4, M3, M5, P6, X3; issue 4 items 2, 5-7, 9;
+the C1-C4 response times in ``scan_responses``).
 
 One call, :func:`scan_run`, run periodically by the worker (``opphub.jobs``), upserts :class:`Alert`
 rows and zombie :class:`PenaltyEntry` rows and then escalates (``services.alerts_escalate``). Each
@@ -50,6 +51,7 @@ from opphub.workdays.calendar import work_calendar
 
 from . import thresholds
 from .models import Alert, AlertKind, PenaltyEntry
+from .scan_responses import sync_response_alerts
 from .scan_x3 import sync_flag_alerts, x3_flags
 
 ZOMBIE_REASON = "zombie"
@@ -124,15 +126,16 @@ def overdue_touch_groups(books: dict[int, Playbook], now: dt.datetime, calendar:
 
 
 def zombie_groups(books: dict[int, Playbook], now: dt.datetime, calendar: WorkCalendar, action: str) -> list[Group]:
-    """P6: ``penalty`` — at least ``zombie_days`` working days without update; ``intervention`` — more
-    than ``intervention_days``."""
+    """P6: ``penalty`` — at least ``zombie_days`` days without update; ``intervention`` — more than
+    ``intervention_days`` (calendar days, or working days when the playbook says so)."""
     groups = []
     for version_id, book in books.items():
         if action == "penalty":
             days = int(book.number("incentives", "zombie_days"))
         else:
             days = int(book.number("incentives", "intervention_days")) + 1
-        threshold = thresholds.days_without_update_threshold(days, now, calendar)
+        threshold = thresholds.days_without_update_threshold(days, now, calendar,
+                                                             working_days=book.zombie_working_days)
         qs = _open(version_id).annotate(z_basis=last_update_expr()).filter(z_basis__lt=threshold)
         groups.append(Group(qs))
     return groups
@@ -217,7 +220,8 @@ def book_penalties(books: dict[int, Playbook], now: dt.datetime, calendar: WorkC
     for version_id, book in books.items():
         days = int(book.number("incentives", "zombie_days"))
         points = int(book.number("incentives", "zombie_penalty_points"))
-        threshold = thresholds.days_without_update_threshold(days, now, calendar)
+        threshold = thresholds.days_without_update_threshold(days, now, calendar,
+                                                             working_days=book.zombie_working_days)
         qs = _open(version_id).annotate(z_basis=last_update_expr()).filter(z_basis__lt=threshold).order_by()
         first = qs.aggregate(first=Min("z_basis"))["first"]
         if first is None:
@@ -278,6 +282,10 @@ def scan_run(*, now: dt.datetime, x3: bool = True, escalate: bool = True) -> Sca
         r = sync_alerts(AlertKind.HIGH_RISK, high_risk_groups(books, now), now)
         result.raised[AlertKind.HIGH_RISK], result.resolved[AlertKind.HIGH_RISK] = r
         timed("high_risk", t)
+        t = time.perf_counter()
+        r = sync_response_alerts(books, now, calendar)
+        result.raised["response"], result.resolved["response"] = r
+        timed("response", t)
         if x3:
             t = time.perf_counter()
             slow, talk, result.x3_candidates = x3_flags(books, now)

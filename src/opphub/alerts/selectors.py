@@ -15,7 +15,10 @@ from opphub.opportunities.models import Status
 from opphub.opportunities.playbooks import playbook_of
 from opphub.people import access
 
-from .models import RISK_KINDS, AlertKind
+from .models import RESPONSE_ALERT_KINDS, RISK_KINDS, AlertKind
+from .services import intervention_rule
+
+ESCALATED_KINDS = [AlertKind.OVERDUE_TOUCH, *RESPONSE_ALERT_KINDS]  # M3: what goes to the manager when late
 
 
 @dataclass
@@ -23,6 +26,7 @@ class RepHealth:
     user: Any
     open: int = 0
     overdue: int = 0
+    late_answers: int = 0  # C1-C4: what a customer waits for, past its response time
     zombies: int = 0
     escalated: int = 0
     high_risk: int = 0
@@ -48,23 +52,28 @@ def team_health(*, user: Any, now: dt.datetime) -> TeamHealth:
     alerts = access.visible_alerts(user).filter(resolved_at__isnull=True, owner_id__in=ids)
     counts = alerts.order_by().values("owner_id").annotate(
         overdue=Count("id", filter=Q(kind=AlertKind.OVERDUE_TOUCH)),
+        late_answers=Count("id", filter=Q(kind__in=RESPONSE_ALERT_KINDS)),
         zombies=Count("id", filter=Q(kind=AlertKind.ZOMBIE)),
-        escalated=Count("id", filter=Q(kind=AlertKind.OVERDUE_TOUCH, escalated_at__isnull=False)),
+        escalated=Count("id", filter=Q(kind__in=ESCALATED_KINDS, escalated_at__isnull=False)),
         high_risk=Count("opportunity_id", filter=Q(kind__in=list(RISK_KINDS)), distinct=True),
     )
     for c in counts:
         r = rows[c["owner_id"]]
         r.overdue, r.zombies, r.escalated, r.high_risk = c["overdue"], c["zombies"], c["escalated"], c["high_risk"]
+        r.late_answers = c["late_answers"]
     month = now.strftime("%Y-%m")
     penalties = list(access.visible_penalties(user).filter(user_id__in=ids, month=month)
                      .select_related("user", "opportunity", "reversed_by").order_by("-created_at"))
     for p in penalties:
         if p.reversed_at is None:
             rows[p.user_id].penalty_points += p.points
-    related = ("opportunity", "owner", "escalated_to")
-    escalated = list(alerts.filter(kind=AlertKind.OVERDUE_TOUCH, escalated_at__isnull=False)
-                     .select_related(*related).order_by("due_at")[:200])
-    interventions = list(alerts.filter(kind=AlertKind.INTERVENTION).select_related(*related).order_by("basis_at")[:200])
+    related = ("opportunity__playbook_version", "owner", "escalated_to")
+    escalated = list(alerts.filter(kind__in=ESCALATED_KINDS, escalated_at__isnull=False)
+                     .select_related(*related).defer("opportunity__playbook_version__content").order_by("due_at")[:200])
+    interventions = list(alerts.filter(kind=AlertKind.INTERVENTION).select_related(*related)
+                         .defer("opportunity__playbook_version__content").order_by("basis_at")[:200])
+    for a in interventions:  # P6 in the words of the alert's own playbook ("more than 7 days")
+        a.rule = intervention_rule(playbook_of(a.opportunity.playbook_version))
     sales = [rows[i] for i in ids if rows[i].user.role in ("rep", "manager")]
     return TeamHealth(reps=sales,
                       escalated=escalated, interventions=interventions, penalties=penalties, month=month)

@@ -12,27 +12,34 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from opphub.audit.services import audit_record, audit_snapshot
 from opphub.common.errors import NotAllowed
 from opphub.methodology.business_days import WorkCalendar
 from opphub.methodology.playbook import Playbook
 from opphub.notifications.services import Message, notifications_enqueue_many
+from opphub.opportunities.playbooks import playbook_of
 from opphub.people import access
 from opphub.people.models import Role, Team, User
 
 from . import thresholds
-from .models import Alert, AlertKind, CalendarToken, PenaltyEntry, new_token
-
-ESCALATION_CHANNELS = ("email", "wecom")  # M3: "alert the manager by WeCom and email" (plus in-app, always)
+from .models import RESPONSE_ALERT_KINDS, Alert, AlertKind, CalendarToken, PenaltyEntry, new_token, response_alert_kind
 
 
 def escalation_grace(playbook: Playbook) -> dt.timedelta:
-    """M3: how long after a to-do fell due the owner's manager is alerted (playbook ``rules``)."""
+    """M3: how long after a to-do fell due the owner's manager is alerted (playbook ``rules``; the
+    spec's "overdue items alert the manager" is 0, the standard playbook's value)."""
     return dt.timedelta(hours=playbook.rules.escalation_grace_hours)
+
+
+def escalation_channels(alert: Alert) -> tuple[str, ...]:
+    """M3: the channels of the alert's playbook (``rules.escalation_channels``; in-app always goes too)."""
+    return playbook_of(alert.opportunity.playbook_version).rules.escalation_channels
 
 
 def _team_chain() -> dict[int, tuple[int | None, int | None]]:
@@ -82,7 +89,8 @@ def _notify(by_manager: dict[int | None, list[int]], prefix: str) -> int:
     ids = [pk for pks in by_manager.values() for pk in pks]
     if not ids:
         return 0
-    rows = {a.pk: a for a in Alert.objects.filter(pk__in=ids).select_related("opportunity", "owner")}
+    rows = {a.pk: a for a in Alert.objects.filter(pk__in=ids).select_related(
+        "opportunity__playbook_version", "owner").defer("opportunity__playbook_version__content")}
     users = {u.pk: u for u in User.objects.filter(pk__in=[m for m in by_manager if m is not None])}
     admins = _admins() if any(m is None or m not in users for m in by_manager) else []
     messages: list[Message] = []
@@ -95,7 +103,7 @@ def _notify(by_manager: dict[int | None, list[int]], prefix: str) -> int:
             url = reverse("opportunities:card", kwargs={"number": alert.opportunity.number})
             if manager is not None and manager in users:
                 messages.append(Message(recipient=users[manager], kind=prefix, key=f"{prefix}:{alert.pk}",
-                                        subject=subject, body=body, url=url, channels=ESCALATION_CHANNELS,
+                                        subject=subject, body=body, url=url, channels=escalation_channels(alert),
                                         mention_mobile=True))
             else:  # nobody to escalate to: the administrators are told, and the others still go out
                 note = _("%(owner)s has no manager to escalate to.") % {"owner": alert.owner}
@@ -109,18 +117,33 @@ def _message(alert: Alert, prefix: str) -> tuple[str, str]:
     opp = alert.opportunity
     values = {"number": opp.number, "name": opp.name, "owner": alert.owner}
     if prefix == "intervention":
-        return (_("Step in: %(number)s has had no follow-up for more than a week") % values,
-                _("%(owner)s has logged no follow-up on %(number)s %(name)s for more than the playbook's "
-                  "intervention days. Please step in.") % values)
+        rule = intervention_rule(playbook_of(opp.playbook_version))
+        return (_("Step in: %(number)s has had no follow-up for %(rule)s") % {**values, "rule": rule},
+                _("%(owner)s has logged no follow-up on %(number)s %(name)s for %(rule)s. Please step in.")
+                % {**values, "rule": rule})
     due = timezone.localtime(alert.due_at).strftime("%Y-%m-%d %H:%M") if alert.due_at else ""
+    if alert.kind in RESPONSE_ALERT_KINDS:
+        what = AlertKind(alert.kind).label
+        return (_("Overdue: the customer of %(number)s is waiting for an answer") % values,
+                _("%(owner)s owes the customer an answer on %(number)s %(name)s (%(what)s); it was due %(due)s.")
+                % {**values, "what": what, "due": due})
     return (_("Overdue: %(number)s needed a customer touch") % values,
             _("%(owner)s's touch on %(number)s %(name)s was due %(due)s and is still missing.")
             % {**values, "due": due})
 
 
+def intervention_rule(playbook: Playbook) -> str:
+    """P6 in words from the playbook: "more than 7 days" / "more than 7 working days"."""
+    days = int(playbook.number("incentives", "intervention_days"))
+    if playbook.zombie_working_days:
+        return ngettext("more than %(days)d working day", "more than %(days)d working days", days) % {"days": days}
+    return ngettext("more than %(days)d day", "more than %(days)d days", days) % {"days": days}
+
+
 @transaction.atomic
 def alerts_escalate(*, books: dict[int, Playbook], now: dt.datetime, calendar: WorkCalendar) -> int:
-    """M3: overdue touches past the grace period go to the owner's manager (email + WeCom), once. One
+    """M3: overdue touches and overdue answers (C1-C4 response times) past the playbook's grace (0 by
+    default: at the due time) go to the owner's manager (the playbook's channels), once. One
     transaction marks them escalated and queues the messages: both happen or neither does."""
     pending: list[tuple[int, int]] = []
     for version_id, book in books.items():
@@ -134,6 +157,11 @@ def alerts_escalate(*, books: dict[int, Playbook], now: dt.datetime, calendar: W
                 kind=AlertKind.OVERDUE_TOUCH, resolved_at__isnull=True, escalated_at__isnull=True,
                 opportunity__playbook_version_id=version_id, opportunity__stage=stage.key, basis_at__lt=threshold,
             ).values_list("pk", "owner_id"))
+        # a response alert carries its due moment (set when raised): escalate once it is ``grace`` past
+        pending += list(Alert.objects.filter(
+            kind__in=RESPONSE_ALERT_KINDS, resolved_at__isnull=True, escalated_at__isnull=True,
+            opportunity__playbook_version_id=version_id, due_at__lt=at,
+        ).values_list("pk", "owner_id"))
     by_manager = _route(pending, now)
     _notify(by_manager, "escalation")
     return len(pending)
@@ -156,6 +184,16 @@ def alerts_followup_logged(*, opportunity: Any, occurred_at: dt.datetime, now: d
         opportunity=opportunity, resolved_at__isnull=True, basis_at__lt=occurred_at,
         kind__in=[AlertKind.OVERDUE_TOUCH, AlertKind.ZOMBIE, AlertKind.INTERVENTION],
     ).update(resolved_at=now)
+
+
+def alerts_requests_answered(*, requests: list[Any], now: dt.datetime) -> int:
+    """C1-C4: answered requests end their overdue-answer episodes at once."""
+    if not requests:
+        return 0
+    match = Q(pk__in=[])
+    for r in requests:
+        match |= Q(opportunity_id=r.opportunity_id, kind=response_alert_kind(r.kind), basis_at=r.received_at)
+    return Alert.objects.filter(match, resolved_at__isnull=True).update(resolved_at=now)
 
 
 PENALTY_AUDIT_FIELDS = ("points", "reversed_by", "reversed_at", "reversal_note")

@@ -11,9 +11,12 @@ moment computed here per (playbook version, stage) decides it for every row with
   daylight saving such as Asia/Shanghai), so the threshold is ``now − D days``. Working days:
   ``cover(b)`` is the end of the D-th working day after b's local date, non-decreasing in that date,
   so the threshold is the start of the first local date X with ``add_working_days(X, D) ≥ today``.
-- Zombie (P6, :func:`opphub.methodology.cadence.zombie_state`): ``days_without_update`` is
-  non-increasing in the last update's local date, so ``days ≥ k ⇔ last update < start of the day
+- Zombie (P6, :func:`opphub.methodology.cadence.zombie_state`): ``days_without_update`` (calendar
+  or working days, the playbook's ``incentives.zombie_working_days``) is non-increasing in the last
+  update's local date, so ``days ≥ k ⇔ last update < start of the day
   after the latest date that still has k days``.
+- Response times (C1-C4, :func:`opphub.methodology.cadence.response_dues`): the due moment is
+  non-decreasing in the request's received moment, so ``overdue ⇔ received < response_threshold(...)``.
 - Stage duration (M5, :func:`opphub.methodology.risk.duration_flag`): ``now − entered > f × avg ⇔
   entered < now − f × avg`` (to the microsecond).
 """
@@ -23,6 +26,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from opphub.methodology.business_days import WorkCalendar, add_working_days, working_days_between
+from opphub.methodology.cadence import ResponseRule
 from opphub.methodology.playbook import Playbook
 from opphub.methodology.playbook_types import Cadence
 from opphub.methodology.risk import StageAverage
@@ -46,6 +50,21 @@ def touch_threshold(cadence: Cadence, now: datetime, calendar: WorkCalendar) -> 
     return _start_of(day, now)
 
 
+def response_threshold(rule: ResponseRule, now: datetime, calendar: WorkCalendar) -> datetime:
+    """C1-C4 response times (:meth:`ResponseRule.due`): the answer is overdue at ``now`` exactly when the
+    request was received earlier than this. Hours are elapsed time; working days end with the N-th
+    working day after the request's local date (the same step as a working-day cadence)."""
+    if rule.unit == "hours":
+        return now - timedelta(hours=rule.amount)
+    if rule.unit == "days":
+        return now - timedelta(days=rule.amount)
+    today = now.date()
+    day = today
+    while add_working_days(calendar, day - ONE_DAY, rule.amount) >= today:
+        day -= ONE_DAY
+    return _start_of(day, now)
+
+
 def days_without_update_threshold(days: int, now: datetime, calendar: WorkCalendar, *,
                                   working_days: bool = True) -> datetime:
     """``zombie_state(...).days_without_update >= days`` exactly when the last update is earlier than this."""
@@ -60,14 +79,17 @@ def days_without_update_threshold(days: int, now: datetime, calendar: WorkCalend
     return _start_of(day + ONE_DAY, now)
 
 
-def penalty_day(playbook: Playbook, since: date, calendar: WorkCalendar, *, working_days: bool = True) -> date:
-    """The day that completed the streak (its month is the ledger month), as ``zombie_state`` has it."""
+def penalty_day(playbook: Playbook, since: date, calendar: WorkCalendar, *, working_days: bool | None = None) -> date:
+    """The day that completed the streak (its month is the ledger month), as ``zombie_state`` has it
+    (``working_days`` None: the playbook's switch)."""
     z = int(playbook.number("incentives", "zombie_days"))
+    if working_days is None:
+        working_days = playbook.zombie_working_days
     return add_working_days(calendar, since, z) if working_days else since + timedelta(days=z)
 
 
 def month_boundaries(playbook: Playbook, first: date, last: date, now: datetime, calendar: WorkCalendar, *,
-                     working_days: bool = True) -> list[tuple[datetime | None, str]]:
+                     working_days: bool | None = None) -> list[tuple[datetime | None, str]]:
     """The ledger month of a streak as a step function of its last update: ``[(upper bound, month), ...]``
     in ascending order — a last update earlier than the bound (and not earlier than the previous bound)
     books into that month; the last entry's bound is None. ``first``/``last``: the range of last-update

@@ -31,7 +31,7 @@ from tqdm import tqdm
 
 from opphub.audit.models import FieldChange
 from opphub.customers.models import Contact, Customer
-from opphub.followups.models import FollowUp
+from opphub.followups.models import CustomerRequest, FollowUp, RequestKind
 from opphub.gates.models import Approval, Document, HealthRecord, Objection, RequirementScore, StageRecord
 from opphub.methodology.business_days import add_working_days
 from opphub.opportunities.models import Assignment, NumberSequence, Opportunity, StageHistory
@@ -62,6 +62,23 @@ class DemoResult:
     seconds: float = 0.0
     sequences: dict[tuple[str, int], int] = field(default_factory=dict)
     ready: list[int] = field(default_factory=list)  # open opportunities whose current gate is met
+
+
+def _objection_requests() -> list[dict]:
+    """C4: each demo objection is also what its customer waited for (owed by the owner), answered when it
+    was resolved, as ``gates.services.objection_record`` / ``objection_resolve`` keep them."""
+    rows = (Objection.objects.filter(request__isnull=True).order_by("pk")
+            .values_list("pk", "opportunity_id", "followup_id", "text", "raised_at", "resolved_at",
+                         "opportunity__owner_id"))
+    out, seen = [], set()
+    for pk, opp_id, followup_id, text, raised, resolved, owner_id in rows:
+        if (opp_id, raised) in seen:  # one request of a kind per moment (the alert episode's identity)
+            continue
+        seen.add((opp_id, raised))
+        out.append({"opportunity_id": opp_id, "kind": RequestKind.OBJECTION, "text": text[:300], "received_at": raised,
+                    "owed_by_id": owner_id, "followup_id": followup_id, "objection_id": pk, "answered_at": resolved,
+                    "answered_by_id": None, "created_at": raised})
+    return out
 
 
 def _next_id(model: type[Model]) -> int:
@@ -173,6 +190,8 @@ def demo_generate(*, seed: int = 1, scale: float = 1.0, now: datetime | None = N
             writer.write(Objection, gates.objections)
             bar.update(len(rows.opportunities))
         bar.close()
+        if stage_work:
+            writer.write(CustomerRequest, _objection_requests())
         for (region, year), last in ctx.number_start.items():
             NumberSequence.objects.update_or_create(region_code=region, year=year, defaults={"last": last})
         writer.finish()

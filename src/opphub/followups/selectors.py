@@ -28,14 +28,23 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from opphub.methodology.business_days import WorkCalendar, add_working_days, relies_on_estimate
-from opphub.methodology.cadence import CadenceInput, Touch, TouchDue, ZombieState, cadence_state, due_status
+from opphub.methodology.cadence import (
+    CadenceInput,
+    ResponseRule,
+    Touch,
+    TouchDue,
+    ZombieState,
+    cadence_state,
+    due_status,
+    response_rule_for,
+)
 from opphub.methodology.playbook import Playbook
 from opphub.opportunities.messages import approval_name
 from opphub.opportunities.playbooks import playbook_of
 from opphub.people import access
 from opphub.workdays.calendar import work_calendar
 
-from .models import Kind
+from .models import CustomerRequest, Kind, RequestKind
 
 UPCOMING_LIMIT = 5  # "coming up next": the few nearest dues
 # A cadence counted in working days spans more calendar days: weekends plus the longest official
@@ -68,6 +77,24 @@ class DayRow:
     @property
     def due_at(self) -> datetime | None:
         return self.touch.due_at if self.touch else None
+
+
+@dataclass
+class ResponseRow:
+    """C1-C4: something a customer is waiting for the user to answer, with its playbook due time."""
+
+    pk: int
+    number: str
+    name: str
+    customer: str
+    href: str
+    what: str  # the kind: "Objection (answer it)"
+    text: str
+    received_at: datetime
+    due_at: datetime
+    rule: str  # "within 24 hours" / "within 2 working days"
+    status: str  # overdue | today | upcoming
+    overdue_label: str = ""
 
 
 @dataclass
@@ -120,10 +147,12 @@ class MyDay:
     approvals_waiting: list[ApprovalRow] = field(default_factory=list)  # for the user to decide
     my_requests: list[ApprovalRow] = field(default_factory=list)  # the user asked; nobody decided yet
     gates: list[GateRow] = field(default_factory=list)  # the next gate of each open one, closest first
+    responses: list[ResponseRow] = field(default_factory=list)  # C1-C4: customers waiting for my answer
 
     @property
     def nothing_due(self) -> bool:
-        return not (self.overdue or self.today or self.not_updated or self.zombies or self.approvals_waiting)
+        return not (self.overdue or self.today or self.not_updated or self.zombies or self.approvals_waiting
+                    or any(r.status != "upcoming" for r in self.responses))
 
 
 def my_day(*, user: Any, now: datetime) -> MyDay:
@@ -136,6 +165,7 @@ def my_day(*, user: Any, now: datetime) -> MyDay:
     day = MyDay(now=now, open_count=len(opportunities))
     day.approvals_waiting = _approval_rows(access.approvals_waiting_for(user))
     day.my_requests = _approval_rows(access.approval_requests_by(user))
+    day.responses = responses_owed(user=user, now=now)
     if not opportunities:
         return day
     books: dict[int, Playbook] = {}
@@ -189,7 +219,54 @@ def my_day(*, user: Any, now: datetime) -> MyDay:
     return day
 
 
+def response_rule_label(rule: ResponseRule) -> str:
+    """A response time in words from the playbook: "within 24 hours", "within 2 working days"."""
+    n = rule.amount
+    if rule.unit == "hours":
+        return ngettext("within %(n)d hour", "within %(n)d hours", n) % {"n": n}
+    if rule.unit == "working_days":
+        return ngettext("within %(n)d working day", "within %(n)d working days", n) % {"n": n}
+    return ngettext("within %(n)d day", "within %(n)d days", n) % {"n": n}
+
+
+def responses_owed(*, user: Any, now: datetime) -> list[ResponseRow]:
+    """C1-C4: the open requests the user owes an answer to on opportunities they may see (one query;
+    the calendar is read only when some rule counts working days), the earliest due first."""
+    rows = list(CustomerRequest.objects.filter(owed_by=user, answered_at__isnull=True, opportunity__status="open")
+                .filter(opportunity_id__in=access.visible_opportunities(user).values("pk"))
+                .select_related("opportunity__customer", "opportunity__playbook_version")
+                .defer("opportunity__playbook_version__content").order_by("received_at", "id"))
+    if not rows:
+        return []
+    tz = now.tzinfo
+    assert tz is not None
+    kinds = dict(RequestKind.choices)
+    href = reverse("opportunities:card", kwargs={"number": NUMBER_PLACEHOLDER})
+    calendar = None
+    out = []
+    for r in rows:
+        o = r.opportunity
+        book = playbook_of(o.playbook_version)
+        rule = response_rule_for(book, o.stage, r.kind) if o.stage in book.stage_keys else None
+        if rule is None:
+            continue
+        if rule.unit == "working_days" and calendar is None:
+            calendar = work_calendar()
+        due = rule.due(r.received_at, tz, calendar)  # type: ignore[arg-type]  # only working days read it
+        row = ResponseRow(pk=r.pk, number=o.number, name=o.name, customer=o.customer.name,
+                          href=href.replace(NUMBER_PLACEHOLDER, quote(o.number, safe="-")) + "#followups",
+                          what=str(kinds.get(r.kind, r.kind)), text=r.text,
+                          received_at=timezone.localtime(r.received_at), due_at=due, rule=response_rule_label(rule),
+                          status=due_status(due, now))
+        if row.status == "overdue":
+            row.overdue_label = timesince(due, now, depth=2)
+        out.append(row)
+    out.sort(key=lambda r: (r.due_at, r.pk))
+    return out
+
+
 def _gate_rows(ids: list[int], now: datetime, calendar: WorkCalendar) -> list[GateRow]:
+
     """The next gate's checklist of each opportunity (bulk snapshots: a fixed number of queries), those
     closest to ready first, with the nearest open stage deadline."""
     from opphub.gates.panel import deadline_label

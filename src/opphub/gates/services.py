@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from opphub.audit.services import audit_record, audit_snapshot
 from opphub.common.errors import Conflict, NotAllowed, ServiceError, StaleEdit
 from opphub.common.models import save_versioned
+from opphub.followups.models import RequestKind
+from opphub.followups.services import request_record, requests_close_for_objection
 from opphub.opportunities.messages import approval_name, document_name
 from opphub.opportunities.playbooks import playbook_of
 from opphub.people import access
@@ -204,6 +206,9 @@ def objection_record(*, actor: Any, opportunity: Any, text: str, now: datetime, 
         raise ValidationError({"text": _("Describe the objection.")})
     raised = followup.occurred_at if followup is not None else now
     obj = Objection.objects.create(opportunity=opportunity, followup=followup, text=text, raised_at=raised)
+    # C4: the customer now waits for an answer (the playbook's response time; the owner owes it)
+    request_record(actor=actor, opportunity=opportunity, kind=RequestKind.OBJECTION, text=text, received_at=raised,
+                   followup=followup, objection=obj, now=now)
     audit_record(actor=actor, instance=opportunity, before={"objections": ""}, after={"objections": f"+ {text}"},
                  now=now)
     return obj
@@ -220,6 +225,7 @@ def objection_resolve(*, actor: Any, objection: Objection, resolution: str, now:
     if not updated:
         raise Conflict(_("This objection was already answered."))
     objection.refresh_from_db()
+    requests_close_for_objection(objection=objection, now=now)  # C4: the resolution is the answer
     audit_record(actor=actor, instance=opportunity, before={"objections": objection.text},
                  after={"objections": f"{objection.text} → {objection.resolution}"}, now=now)
     return objection

@@ -29,12 +29,13 @@ Response times (``stages.response``: ``<action>_hours`` / ``_working_days`` / ``
 
 Zombie rule (P6; ``incentives.zombie_days`` / ``zombie_penalty_points`` / ``intervention_days``)
     ``days_without_update`` counts the *complete* days after the last update's local date up to
-    yesterday (today is not over, so it never counts). By default only working days count, so a
-    weekend or the National Day week does not make every opportunity a zombie (the playbook has no
-    switch for this yet: ``working_days=False`` gives plain calendar days, the spec's literal
-    wording). Penalty when ``days_without_update >= zombie_days`` (3 consecutive days: Mon update,
-    Tue, Wed, Thu without → due from Friday 00:00); manager intervention when
-    ``days_without_update > intervention_days`` (more than 7).
+    yesterday (today is not over, so it never counts). The spec counts calendar days (連續3天 /
+    超7天; it writes 工作日 wherever it means working days), so a weekend or the National Day week
+    counts; ``incentives.zombie_working_days = true`` counts working days only (the default of a
+    playbook without the key, as before 1.3.0: :attr:`Playbook.zombie_working_days`). Penalty when
+    ``days_without_update >= zombie_days`` (3 consecutive days: Mon update, Tue, Wed, Thu without →
+    due from Friday 00:00); manager intervention when ``days_without_update > intervention_days``
+    (more than 7).
     Idempotency: **one penalty per opportunity per streak**. A streak is identified by the local
     date of the last update, so a scan that runs every hour books it once, and a rep who lets the
     same opportunity lapse twice in a month is penalised twice (two lapses, as the spec counts).
@@ -77,6 +78,7 @@ __all__ = [
     "due_status",
     "next_touch",
     "response_dues",
+    "response_rule_for",
     "response_rules",
     "zombie_ledger_key",
     "zombie_state",
@@ -298,6 +300,11 @@ def response_rules(stage: Stage) -> tuple[ResponseRule, ...]:
     return tuple(rules)
 
 
+def response_rule_for(playbook: Playbook, stage_key: str, kind: str) -> ResponseRule | None:
+    """The response-time rule that applies to a ``kind`` request while the opportunity is in ``stage_key``."""
+    return _rule_for(playbook, playbook.stage(stage_key), kind)
+
+
 def _rule_for(playbook: Playbook, stage: Stage, kind: str) -> ResponseRule | None:
     for candidate in (stage, *(s for s in playbook.stages if not s.closed)):
         for rule in response_rules(candidate):
@@ -327,10 +334,13 @@ def response_dues(playbook: Playbook, inp: CadenceInput, now: datetime,
 
 
 def zombie_state(playbook: Playbook, last_update_at: datetime, now: datetime, calendar: WorkCalendar,
-                 *, working_days: bool = True) -> ZombieState:
+                 *, working_days: bool | None = None) -> ZombieState:
     """P6 at ``now`` for an opportunity last updated at ``last_update_at`` (pass the creation or
-    stage-entry time when it never was). See the module docstring for the boundaries."""
+    stage-entry time when it never was). See the module docstring for the boundaries. ``working_days``:
+    None reads the playbook's switch."""
     tz = _check_now(now)
+    if working_days is None:
+        working_days = playbook.zombie_working_days
     _aware("last_update_at", last_update_at)
     zombie_days = int(playbook.number("incentives", "zombie_days"))
     intervention_days = int(playbook.number("incentives", "intervention_days"))
@@ -382,7 +392,7 @@ def due_status(due_at: datetime, now: datetime) -> str:
 
 
 def cadence_state(playbook: Playbook, inp: CadenceInput, now: datetime, calendar: WorkCalendar, *,
-                  zombie_working_days: bool = True) -> CadenceState:
+                  zombie_working_days: bool | None = None) -> CadenceState:
     """The touch due, the response dues, the zombie state and the daily reminder of one opportunity.
     A closed opportunity has none of them. Without ``last_update_at`` the stage entry counts as the
     last update."""

@@ -19,7 +19,9 @@ from .playbook_types import (  # re-exported: callers import the playbook's type
     BUDGET_EVIDENCE,
     DEADLINE_ACTIONS,
     DECISION_ROLES,
+    DEFAULT_ESCALATION_CHANNELS,
     ENTRY_KEYS,
+    ESCALATION_CHANNELS,
     FOLLOWUP_KINDS,
     LANGS,
     OUTCOMES,
@@ -255,6 +257,10 @@ def _upgrade_format(data: dict[str, Any]) -> dict[str, Any]:
     return upgraded
 
 
+# true/false switches inside the number sections (P6: count zombie days as working days)
+_SECTION_SWITCHES = {("incentives", "zombie_working_days")}
+
+
 def parse_playbook(content: str, *, source: str = "playbook") -> Playbook:
     """Parse and validate playbook text. Raises PlaybookError naming the key and the problem."""
     r = _Reader(source)
@@ -280,6 +286,9 @@ def parse_playbook(content: str, *, source: str = "playbook") -> Playbook:
                                             default=180),
         stage_average_min_samples=r.integer(rules_raw, "stage_average_min_samples", "rules", minimum=1,
                                             default=10),
+        escalation_channels=(r.strings(rules_raw, "escalation_channels", "rules", required=True,
+                                       allowed=ESCALATION_CHANNELS)
+                             if "escalation_channels" in rules_raw else DEFAULT_ESCALATION_CHANNELS),
     )
     docs_raw = r.table(data, "documents", "")
     documents = {k: r.text(docs_raw, k, "documents") for k in docs_raw}
@@ -314,6 +323,9 @@ def parse_playbook(content: str, *, source: str = "playbook") -> Playbook:
     for name in ("resource_queue", "support_requests", "incentives", "goals", "pilots"):
         table = r.table(data, name, "")
         for k, v in table.items():
+            if (name, k) in _SECTION_SWITCHES:
+                r.boolean(table, k, name, default=True)  # a switch must be true or false
+                continue
             if isinstance(v, bool) or (isinstance(v, int | float) and v < 0):
                 raise r.fail(f"{name}.{k}", f"must be a number of at least 0 (got {v!r})")
         sections[name] = dict(table)

@@ -134,6 +134,12 @@ class Intervention:
     text: Text
 
 
+# M3: the channels an escalation may name (in-app always goes too); a playbook without the key uses the
+# spec's "WeCom and email"
+ESCALATION_CHANNELS = ("email", "wecom", "dingtalk", "feishu")
+DEFAULT_ESCALATION_CHANNELS = ("email", "wecom")
+
+
 @dataclass(frozen=True)
 class Rules:
     high_value_amount: Decimal
@@ -143,7 +149,8 @@ class Rules:
     response_time_risk_days: int
     internal_discussion_phrases: tuple[str, ...]
     internal_discussion_repeats: int
-    escalation_grace_hours: int = 24  # M3: an overdue to-do alerts the manager this long after it fell due
+    escalation_grace_hours: int = 0  # M3: an overdue to-do alerts the manager this long after it fell due
+    escalation_channels: tuple[str, ...] = ("email", "wecom")  # M3: "alert the manager by WeCom and email"
     risk_window_followups: int = 50  # X3: the newest follow-ups the response-time and notes signals read
     stage_average_window_days: int = 180  # M5: stage averages learn from the moves of this many days ...
     stage_average_min_samples: int = 10  # M5: ... once there are this many; fewer → the stage's default_days
@@ -190,3 +197,11 @@ class Playbook:
 
     def number(self, section: str, key: str) -> Decimal:
         return Decimal(str(self.sections[section][key]))
+
+    @property
+    def zombie_working_days(self) -> bool:
+        """P6: count the days without a follow-up as working days (``incentives.zombie_working_days``).
+        The spec says 3 / more than 7 *days* (calendar days), and the standard playbook sets false from
+        1.3.0 on; a playbook without the key counts working days, as every release before 1.3.0 did, so
+        opportunities running under those versions keep the rule they started with."""
+        return bool(self.sections["incentives"].get("zombie_working_days", True))

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from opphub.common.errors import ServiceError
 from opphub.common.forms import add_service_errors
 from opphub.followups.forms import FollowUpForm
+from opphub.followups.models import CustomerRequest
 from opphub.followups.services import followup_log
 
 from .card import Card, card_data, opportunity_for_card
@@ -45,8 +46,14 @@ def card_view(request: HttpRequest, number: str) -> HttpResponse:
     now = timezone.now()
     opportunity = opportunity_for_card(request.user, number)
     card = card_data(user=request.user, opportunity=opportunity, now=now, page=_page(request))
-    form = FollowUpForm(contacts=card.contacts, now=now) if card.can_log else None
+    form = FollowUpForm(contacts=card.contacts, now=now, waiting=_waiting(opportunity)) if card.can_log else None
     return render(request, "opportunities/card.html", _context(card, form))
+
+
+def _waiting(opportunity: Any) -> list[CustomerRequest]:
+    """C1-C4: what the customer still waits for on this opportunity (one query), to tick as answered."""
+    return list(CustomerRequest.objects.filter(opportunity=opportunity, answered_at__isnull=True)
+                .select_related("opportunity").order_by("received_at", "id"))
 
 
 @login_required
@@ -57,11 +64,11 @@ def followup_create_view(request: HttpRequest, number: str) -> HttpResponse:
     card = card_data(user=request.user, opportunity=opportunity, now=now)
     if not card.can_log:
         raise PermissionDenied(_("You cannot log follow-ups on this opportunity."))
-    form = FollowUpForm(request.POST, contacts=card.contacts, now=now)
+    form = FollowUpForm(request.POST, contacts=card.contacts, now=now, waiting=_waiting(opportunity))
     if form.is_valid():
         try:
             followup_log(actor=request.user, opportunity=opportunity, data=form.service_data(),
-                         contacts=form.chosen_contacts(), now=now)
+                         contacts=form.chosen_contacts(), requests=form.requests(), answers=form.answered(), now=now)
         except ValidationError as exc:
             add_service_errors(form, exc)
         except ServiceError as exc:
@@ -72,7 +79,7 @@ def followup_create_view(request: HttpRequest, number: str) -> HttpResponse:
                 return HttpResponseRedirect(reverse("opportunities:card", kwargs={"number": number})
                                             + "#followups")
             card = card_data(user=request.user, opportunity=opportunity, now=now)
-            fresh = FollowUpForm(contacts=card.contacts, now=now)
+            fresh = FollowUpForm(contacts=card.contacts, now=now, waiting=_waiting(opportunity))
             return render(request, "opportunities/_timeline_block.html",
                           {**_context(card, fresh, logged=True), "oob": True})
     if request.htmx:
