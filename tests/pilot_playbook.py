@@ -31,7 +31,8 @@ CHANGES: list[tuple[str, str]] = [
     ("stage_average_window_days = 180", "stage_average_window_days = 40"),              # M5
     ("stage_average_min_samples = 10", "stage_average_min_samples = 3"),                # M5
     ("internal_discussion_repeats = 2", "internal_discussion_repeats = 3"),             # X3
-    ("escalation_grace_hours = 24", "escalation_grace_hours = 5"),                      # M3
+    ("escalation_grace_hours = 0 ", "escalation_grace_hours = 5 "),                     # M3
+    ('escalation_channels = ["email", "wecom"]', 'escalation_channels = ["email", "dingtalk"]'),  # M3
     ("back_below = 60", "back_below = 55"),                                             # H4
     ("advance_above = 80", "advance_above = 85"),                                       # H4
     ("min_health_score = 85", "min_health_score = 88"),                                 # R1
@@ -39,6 +40,7 @@ CHANGES: list[tuple[str, str]] = [
     ("zombie_days = 3 ", "zombie_days = 2 "),                                           # P6
     ("zombie_penalty_points = 5 ", "zombie_penalty_points = 4 "),                       # P6
     ("intervention_days = 7 ", "intervention_days = 9 "),                               # P6
+    ("zombie_working_days = false", "zombie_working_days = true"),                      # P6
     # S1: 11-day default, a touch every 5 days, its own "to be confirmed" mark
     ("default_days = 14                 # M5 average used while history is thin",
      "default_days = 11                 # M5 average used while history is thin"),

@@ -337,11 +337,18 @@ def test_h4_band_texts_follow_the_pilot(org, pilot, lang):
         assert not re.search(rf"\b{STANDARD.health.advance_above}\b", html)
 
 
-@pytest.mark.xfail(strict=True, reason="zombie 'more than a week' text moves into the playbook on the cadence branch")
 @pytest.mark.parametrize("lang", LANGS)
 def test_team_health_states_the_pilot_intervention_days(org, pilot, lang):
-    """spec: P6 — team health says when the manager steps in by the pilot's days (9), not "a week"."""
+    """spec: P6 — team health says when the manager steps in by the pilot's days (9 working days), not by
+    the standard's 7 calendar days or "a week"."""
+    opp = make_opportunity(actor=org.r1)
+    now = timezone.now()
+    Alert.objects.create(kind=AlertKind.INTERVENTION, opportunity=opp, owner=org.r1, basis_at=now - 12 * DAY,
+                         raised_at=now)
     html = client_for(org.m1, lang).get(reverse("alerts:team_health")).content.decode()
     section = html[html.index('id="team-interventions"'):]
-    heading = section[:section.index("</h2>")]
-    assert re.search(rf"\b{PILOT.number('incentives', 'intervention_days')}\b", heading)
+    section = section[:section.index("</section>")]
+    assert opp.number in section
+    days = PILOT.number("incentives", "intervention_days")
+    assert re.search(rf"\b{days}\b", section)
+    assert not re.search(rf"\b{STANDARD.number('incentives', 'intervention_days')}\b", section)
