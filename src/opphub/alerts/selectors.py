@@ -10,10 +10,10 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils.translation import get_language
 
+from opphub import access
 from opphub.methodology.playbook_types import Intervention
 from opphub.opportunities.models import Status
 from opphub.opportunities.playbooks import playbook_of
-from opphub.people import access
 
 from .models import RISK_KINDS, AlertKind
 

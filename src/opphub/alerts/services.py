@@ -14,11 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from opphub import access
 from opphub.audit.services import audit_record, audit_snapshot
 from opphub.common.errors import NotAllowed
 from opphub.methodology.business_days import WorkCalendar
 from opphub.methodology.playbook import Playbook
-from opphub.people import access
 from opphub.people.models import Role, Team, User
 
 from . import thresholds

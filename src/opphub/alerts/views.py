@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from opphub import access
 from opphub.common.errors import NotAllowed
-from opphub.people import access
 
 from . import ics
 from .models import CalendarToken

@@ -1,6 +1,6 @@
 """/api/opportunities: list (filtered, paginated), create, read, change, move stage, close, history.
 
-Reads go through ``people.access`` (invisible → 404); writes call the opportunity services, which
+Reads go through ``opphub.access`` (invisible → 404); writes call the opportunity services, which
 check the role (403), the stage rules of the playbook (409 with every unmet requirement, spec S1-S5,
 M2) and the version the client read (409 stale edit).
 """
@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
+from opphub import access
 from opphub.opportunities.models import Opportunity, Pipeline, Product, StageHistory
 from opphub.opportunities.services import (
     opportunity_close,
@@ -22,7 +23,6 @@ from opphub.opportunities.services import (
     opportunity_move_stage,
     opportunity_update,
 )
-from opphub.people import access
 
 from .common import Text, active_user, actor, changes, page, user_ref
 from .errors import FieldError

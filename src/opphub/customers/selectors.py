@@ -1,4 +1,4 @@
-"""Read queries for the customer pages. Every query starts from ``opphub.people.access``.
+"""Read queries for the customer pages. Every query starts from ``opphub.access``.
 
 The list runs two statements whatever the number of customers (a COUNT, then one page with the
 region, the owner and the number of contacts); the detail page four (customer, contacts,
@@ -14,7 +14,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 
-from opphub.people import access
+from opphub import access
 
 from .models import Customer, DecisionRole
 

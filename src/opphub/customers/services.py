@@ -10,10 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from opphub import access
 from opphub.audit.services import audit_record, audit_snapshot
 from opphub.common.errors import NotAllowed
 from opphub.common.models import save_versioned
-from opphub.people import access
 
 from .models import Contact, Customer
 

@@ -27,11 +27,11 @@ from django.utils.timesince import timesince
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from opphub import access
 from opphub.methodology.cadence import CadenceInput, Touch, TouchDue, ZombieState, cadence_state, due_status
 from opphub.methodology.playbook import Playbook
 from opphub.opportunities.messages import approval_name
 from opphub.opportunities.playbooks import playbook_of
-from opphub.people import access
 from opphub.workdays.calendar import work_calendar
 
 from .models import Kind

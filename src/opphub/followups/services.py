@@ -11,10 +11,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from opphub import access
 from opphub.common.errors import NotAllowed
 from opphub.customers.models import Contact
 from opphub.opportunities.models import Opportunity
-from opphub.people import access
 
 from .models import FollowUp
 

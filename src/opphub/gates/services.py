@@ -14,12 +14,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from opphub import access
 from opphub.audit.services import audit_record, audit_snapshot
 from opphub.common.errors import Conflict, NotAllowed, ServiceError, StaleEdit
 from opphub.common.models import save_versioned
 from opphub.opportunities.messages import approval_name, document_name
 from opphub.opportunities.playbooks import playbook_of
-from opphub.people import access
 
 from .models import (
     BUDGET_EVIDENCE,

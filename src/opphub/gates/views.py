@@ -15,12 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from opphub import access
 from opphub.common.errors import NotAllowed, ServiceError
 from opphub.common.forms import add_service_errors
 from opphub.opportunities.card import opportunity_for_card
 from opphub.opportunities.messages import approval_name, document_name
 from opphub.opportunities.playbooks import playbook_of
-from opphub.people import access
 
 from . import archive, services
 from .forms import (

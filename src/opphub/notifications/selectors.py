@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from opphub.people import access
+from opphub import access
 from opphub.people.models import Team
 
 from .models import Robot

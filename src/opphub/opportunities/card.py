@@ -20,6 +20,7 @@ from django.http import Http404
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from opphub import access
 from opphub.audit.services import audit_history
 from opphub.common.money import money
 from opphub.customers.models import Contact, DecisionRole
@@ -27,7 +28,6 @@ from opphub.followups.models import FollowUp
 from opphub.methodology.playbook import Playbook
 from opphub.methodology.risk import RiskFlag
 from opphub.methodology.strategies import StrategyHint, counter_strategies
-from opphub.people import access
 
 from .models import Opportunity, Status
 from .playbooks import playbook_of

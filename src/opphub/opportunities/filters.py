@@ -27,9 +27,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from opphub import access
 from opphub.customers.models import Customer, Industry
 from opphub.methodology.playbook import Playbook
-from opphub.people import access
 from opphub.people.models import Team, User
 
 from .models import Product, Status

@@ -19,10 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 
+from opphub import access
 from opphub.common.money import yuan
 from opphub.customers.models import Customer
 from opphub.methodology.playbook import Playbook
-from opphub.people import access
 from opphub.people.models import User
 
 from .filters import OpportunityFilterForm, period_q

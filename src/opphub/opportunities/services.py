@@ -16,13 +16,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from opphub import access
 from opphub.audit.services import audit_record, audit_snapshot
 from opphub.common.errors import MoveRefused, NotAllowed, StaleEdit
 from opphub.common.models import save_versioned
 from opphub.gates.scoring import health_evaluate
 from opphub.gates.selectors import build_snapshot
 from opphub.methodology.stages import MoveRequest, check_close, check_close_with_gate, check_move_with_gate
-from opphub.people import access
 from opphub.people.models import Role
 
 from .messages import stage_name, unmet_message

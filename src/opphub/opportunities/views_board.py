@@ -23,9 +23,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET
 
+from opphub import access
 from opphub.methodology.playbook import Playbook
 from opphub.methodology.risk import duration_flag
-from opphub.people import access
 
 from .filters import OpportunityFilterForm
 from .models import Status

@@ -28,9 +28,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from opphub import access
 from opphub.common.errors import ServiceError
 from opphub.common.forms import safe_next
-from opphub.people import access
 
 from .messages import stage_name
 from .models import Status
