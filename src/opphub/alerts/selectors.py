@@ -38,7 +38,7 @@ class TeamHealth:
     month: str
 
 
-def team_health(*, user: Any, now: dt.datetime) -> TeamHealth:
+def team_health(*, user: access.AnyUser, now: dt.datetime) -> TeamHealth:
     members = list(access.team_members(user).order_by("team__name", "username").select_related("team"))
     ids = [m.pk for m in members]
     rows = {m.pk: RepHealth(user=m) for m in members}
@@ -79,7 +79,7 @@ class ReviewRow:
     interventions: list[str] = field(default_factory=list)
 
 
-def review_rows(*, user: Any) -> list[ReviewRow]:
+def review_rows(*, user: access.AnyUser) -> list[ReviewRow]:
     """P4 weekly review: open opportunities with an open M5/X3 flag, their flags and X4 interventions."""
     alerts = (access.visible_alerts(user).filter(resolved_at__isnull=True, kind__in=list(RISK_KINDS),
                                                  opportunity__status=Status.OPEN)

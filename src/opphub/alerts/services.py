@@ -44,7 +44,7 @@ def managers_of(user_ids: set[int]) -> dict[int, int | None]:
     out: dict[int, int | None] = {}
     for uid, team_id in User.objects.filter(pk__in=user_ids).values_list("pk", "team_id"):
         found, seen = None, set()
-        tid = team_id
+        tid: int | None = team_id
         while tid is not None and tid not in seen:
             seen.add(tid)
             parent, manager = chain.get(tid, (None, None))

@@ -49,7 +49,7 @@ def _visible(user: Any) -> QuerySet[Opportunity]:
 
 
 def _get(user: Any, number: str) -> Opportunity:
-    return access.get_opportunity(user, number=number)  # type: ignore[no-any-return]
+    return access.get_opportunity(user, number=number)
 
 
 def _out(opportunity: Opportunity) -> dict[str, Any]:
@@ -150,6 +150,6 @@ def stage_history(request: HttpRequest, number: Text) -> list[dict[str, Any]]:
     rows = StageHistory.objects.filter(opportunity=opportunity).select_related("moved_by").order_by("entered_at", "id")
     return [{
         "stage": h.stage, "stage_name": stage_label(playbook, h.stage), "entered_at": h.entered_at,
-        "left_at": h.left_at, "days": round(h.duration.total_seconds() / 86400, 2) if h.left_at else None,
+        "left_at": h.left_at, "days": round(d.total_seconds() / 86400, 2) if (d := h.duration) is not None else None,
         "moved_by": user_ref(h.moved_by), "note": h.note,
     } for h in rows]

@@ -188,7 +188,7 @@ def download_document(request: HttpRequest, number: Text, doc_id: Id, confirmati
     stored = doc.confirmation if confirmation else doc.file
     if not stored:
         raise Http404
-    return FileResponse(stored.open("rb"), as_attachment=True, filename=stored.name.rsplit("/", 1)[-1])
+    return FileResponse(stored.open("rb"), as_attachment=True, filename=(stored.name or "").rsplit("/", 1)[-1])
 
 
 class ApprovalOut(Schema):

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "opphub.notifications",
     "opphub.gates",
     "opphub.alerts",
+    "opphub.demo",  # the demo and run commands (above every app: they use them all)
 ]
 
 MIDDLEWARE = [

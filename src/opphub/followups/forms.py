@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opphub.common.forms import form_field
 from opphub.customers.models import Contact
 
 from .models import FollowUp
@@ -39,7 +40,8 @@ class FollowUpForm(forms.ModelForm):
     def __init__(self, *args: Any, contacts: Sequence[Contact], now: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._contacts = {str(c.pk): c for c in contacts}
-        self.fields["contacts"].choices = [(str(c.pk), _contact_label(c)) for c in contacts]
+        form_field(self, "contacts", forms.MultipleChoiceField).choices = [
+            (str(c.pk), _contact_label(c)) for c in contacts]
         self.fields["occurred_at"].initial = timezone.localtime(now).replace(second=0, microsecond=0)
         self.fields["occurred_at"].help_text = _("your local time")
         self.fields["kind"].initial = "phone"

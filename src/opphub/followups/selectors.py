@@ -28,10 +28,14 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from opphub import access
+from opphub.gates.selectors import build_snapshots
 from opphub.methodology.cadence import CadenceInput, Touch, TouchDue, ZombieState, cadence_state, due_status
 from opphub.methodology.playbook import Playbook
-from opphub.opportunities.messages import approval_name
+from opphub.methodology.stages import check_close_with_gate, check_gate, next_stage
+from opphub.opportunities.messages import approval_name, stage_name, unmet_message
+from opphub.opportunities.models import Opportunity
 from opphub.opportunities.playbooks import playbook_of
+from opphub.people.models import User
 from opphub.workdays.calendar import work_calendar
 
 from .models import Kind
@@ -114,7 +118,7 @@ class MyDay:
         return not (self.overdue or self.today or self.not_updated or self.zombies or self.approvals_waiting)
 
 
-def my_day(*, user: Any, now: datetime) -> MyDay:
+def my_day(*, user: User, now: datetime) -> MyDay:
     """The user's own open opportunities that need attention at ``now``."""
     now = timezone.localtime(now)  # the core's "today" is the business time zone's
     opportunities = list(
@@ -180,11 +184,6 @@ def my_day(*, user: Any, now: datetime) -> MyDay:
 def _gate_rows(ids: list[int], now: datetime) -> list[GateRow]:
     """The next gate's checklist of each opportunity (bulk snapshots: a fixed number of queries), those
     closest to ready first."""
-    from opphub.gates.selectors import build_snapshots
-    from opphub.methodology.stages import check_close_with_gate, check_gate, next_stage
-    from opphub.opportunities.messages import stage_name, unmet_message
-    from opphub.opportunities.models import Opportunity
-
     opportunities = list(Opportunity.objects.filter(pk__in=ids).select_related("playbook_version")
                          .defer("playbook_version__content").order_by("id"))
     snapshots = build_snapshots(opportunities, now=now)
@@ -231,7 +230,7 @@ def _window_days(books: Any) -> int:
     return longest + 1  # a touch covers to the same clock time (or the end of the day) D days later
 
 
-def _touches(user: Any, ids: list[int], now: datetime, days: int) -> dict[int, list[Touch]]:
+def _touches(user: User, ids: list[int], now: datetime, days: int) -> dict[int, list[Touch]]:
     rows = (access.visible_followups(user)
             .filter(opportunity_id__in=ids, occurred_at__gte=now - timedelta(days=days), occurred_at__lte=now)
             .order_by().values_list("opportunity_id", "occurred_at", "kind", "direction"))

@@ -127,7 +127,7 @@ def _run(request: HttpRequest, opportunity: Any, form_name: str, form: Any, acti
         except ValidationError as exc:
             add_service_errors(form, exc)
         except ServiceError as exc:
-            for detail in exc.details or [exc.message]:
+            for detail in exc.details or [str(exc.message)]:
                 form.add_error(None, str(detail))
         else:
             messages.success(request, success)
@@ -146,7 +146,7 @@ def _act(request: HttpRequest, opportunity: Any, call: Any, success: Any, anchor
         for m in exc.messages:
             messages.error(request, m)
     except ServiceError as exc:
-        for m in exc.details or [exc.message]:
+        for m in exc.details or [str(exc.message)]:
             messages.error(request, str(m))
     else:
         messages.success(request, success(result) if callable(success) else success)
@@ -214,7 +214,7 @@ def confirm_view(request: HttpRequest, number: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def download_view(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+def download_view(request: HttpRequest, number: str, pk: int) -> FileResponse:
     """Downloads go through the access module: whoever may see the opportunity."""
     _opportunity, document = _document(request, number, pk)
     want_confirmation = request.GET.get("confirmation") == "1"
@@ -224,7 +224,8 @@ def download_view(request: HttpRequest, number: str, pk: int) -> HttpResponse:
     # the archive name (NUMBER-S<n>-DOCTYPE.ext); a confirmation keeps its own extension
     name = document.stored_name
     if want_confirmation:
-        ext = stored.name.rsplit(".", 1)[-1] if "." in stored.name else "bin"
+        stored_as = stored.name or ""
+        ext = stored_as.rsplit(".", 1)[-1] if "." in stored_as else "bin"
         name = f"{document.stored_name.rsplit('.', 1)[0]}-confirmation.{ext}"
     try:
         handle = stored.open("rb")

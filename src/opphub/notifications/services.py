@@ -8,10 +8,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+
+from opphub.people.models import User
 
 from .models import ROBOT_CHANNELS, Channel, Delivery, Preference
 from .selectors import robot_for
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 OUTSIDE_CHANNELS = ("email", "wecom", "dingtalk", "feishu")
 
 
-def _default_channels(recipient: Any) -> tuple[str, ...]:
+def _default_channels(recipient: User) -> tuple[str, ...]:
     """The user's preferences; a robot channel only where the user's team (or a team above) has that robot."""
     pref = Preference.objects.filter(user=recipient).first()
     wanted = pref.channels() if pref else OUTSIDE_CHANNELS
@@ -45,7 +46,7 @@ def _schedule_send(pks: list[int]) -> None:
     transaction.on_commit(_enqueue)
 
 
-def notification_enqueue(*, recipient: Any, kind: str, key: str, subject: str, body: str, url: str = "",
+def notification_enqueue(*, recipient: User, kind: str, key: str, subject: str, body: str, url: str = "",
                          channels: tuple[str, ...] | None = None, mention_mobile: bool = False) -> list[Delivery]:
     """Queue a message for `recipient` (a User) on each channel (default: the user's preferences;
     'inapp' always). Idempotent: the same `key` (per recipient+channel) is queued once, ever. The sends
@@ -80,7 +81,7 @@ def notification_enqueue(*, recipient: Any, kind: str, key: str, subject: str, b
     return rows
 
 
-def notification_mark_read(*, user: Any, deliveries: Iterable[int] | None = None, now: datetime) -> int:
+def notification_mark_read(*, user: User, deliveries: Iterable[int] | None = None, now: datetime) -> int:
     """Mark the user's in-app notifications read (all unread ones when ``deliveries`` is None)."""
     qs = Delivery.objects.filter(recipient=user, channel=Channel.INAPP, read_at__isnull=True)
     if deliveries is not None:
@@ -88,7 +89,7 @@ def notification_mark_read(*, user: Any, deliveries: Iterable[int] | None = None
     return qs.update(read_at=now)
 
 
-def preference_set(*, user: Any, channels: Iterable[str]) -> Preference:
+def preference_set(*, user: User, channels: Iterable[str]) -> Preference:
     chosen = set(channels)
     pref, _created = Preference.objects.update_or_create(
         user=user, defaults={c: c in chosen for c in OUTSIDE_CHANNELS})

@@ -39,7 +39,7 @@ CHAIN_ORDER = (DecisionRole.DECISION_MAKER, DecisionRole.INFLUENCER, DecisionRol
 _REF = re.compile(r" \[#\d+\]")
 
 
-def opportunity_for_card(user: Any, number: str) -> Opportunity:
+def opportunity_for_card(user: access.AnyUser, number: str) -> Opportunity:
     """The opportunity with what its header needs, if the user may see it; else 404."""
     qs = access.visible_opportunities(user).select_related(
         "customer", "owner", "team", "region", "playbook_version", "pipeline")
@@ -133,9 +133,9 @@ def _steps(playbook: Playbook, opportunity: Opportunity) -> list[Step]:
 
 def _chain(contacts: list[Contact], contacted_ids: set[int]) -> list[ChainGroup]:
     labels = dict(DecisionRole.choices)
-    groups = {role: ChainGroup(str(role), str(labels[role]), []) for role in CHAIN_ORDER}
+    groups: dict[str, ChainGroup] = {role: ChainGroup(str(role), str(labels[role]), []) for role in CHAIN_ORDER}
     for c in contacts:
-        group = groups.get(c.decision_role, groups[DecisionRole.OTHER])  # type: ignore[call-overload]
+        group = groups.get(c.decision_role, groups[DecisionRole.OTHER])
         group.rows.append(ContactRow(c, c.pk in contacted_ids))
     return list(groups.values())
 
@@ -184,7 +184,7 @@ def timeline(opportunity: Opportunity, page: int) -> tuple[list[FollowUp], int, 
     return list(qs[start:start + TIMELINE_PAGE_SIZE]), total, page, pages
 
 
-def card_data(*, user: Any, opportunity: Opportunity, now: dt.datetime, page: int = 1) -> Card:
+def card_data(*, user: access.AnyUser, opportunity: Opportunity, now: dt.datetime, page: int = 1) -> Card:
     """Everything the card shows. ``opportunity`` comes from :func:`opportunity_for_card`."""
     playbook = playbook_of(opportunity.playbook_version)
     lang = get_language()

@@ -29,7 +29,7 @@ CACHE_SECONDS = 600
 def _history_averages(now: dt.datetime) -> dict[str, tuple[dt.timedelta | None, int]]:
     """{stage: (mean duration, rows)} over the rolling window: one GROUP BY, cached for the day."""
     key = f"opphub:stage-averages:{now:%Y-%m-%d}"
-    found = cache.get(key)
+    found: dict[str, tuple[dt.timedelta | None, int]] | None = cache.get(key)
     if found is None:
         rows = (StageHistory.objects.filter(left_at__isnull=False,
                                             left_at__gte=now - dt.timedelta(days=WINDOW_DAYS))
@@ -38,7 +38,7 @@ def _history_averages(now: dt.datetime) -> dict[str, tuple[dt.timedelta | None, 
                           n=Count("id")))
         found = {r["stage"]: (r["avg"], r["n"]) for r in rows}
         cache.set(key, found, CACHE_SECONDS)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def stage_average(playbook: Playbook, stage: str, now: dt.datetime) -> StageAverage:

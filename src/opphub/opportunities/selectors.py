@@ -95,6 +95,7 @@ class Column:
     lost_total: Decimal = Decimal(0)
     cards: list[Any] = field(default_factory=list)
     cards_html: str = ""  # the cards' markup (views_board.cards_html)
+    list_url: str = ""  # the list page filtered to this column (views_board)
 
     @property
     def total_label(self) -> str:
@@ -140,13 +141,13 @@ def board_columns(*, user: Any, pipeline: Pipeline, playbook: Playbook, form: Op
         if col is not None and not col.closed:
             col.count, col.total = row["n"], row["total"] or Decimal(0)
     if archive is not None:
-        for row in closed_qs.order_by().values("status").annotate(n=Count("id"), total=Sum("amount")):
-            total = row["total"] or Decimal(0)
-            if row["status"] == Status.WON:
-                archive.won, archive.won_total = row["n"], total
+        for closed in closed_qs.order_by().values("status").annotate(n=Count("id"), total=Sum("amount")):
+            total = closed["total"] or Decimal(0)
+            if closed["status"] == Status.WON:
+                archive.won, archive.won_total = closed["n"], total
             else:
-                archive.lost, archive.lost_total = archive.lost + row["n"], archive.lost_total + total
-            archive.count += row["n"]
+                archive.lost, archive.lost_total = archive.lost + closed["n"], archive.lost_total + total
+            archive.count += closed["n"]
             archive.total += total
 
     labels = CardLabels(now)

@@ -61,7 +61,7 @@ def _version(request: HttpRequest) -> int | None:
 
 def _errors_of(exc: Exception) -> tuple[int, list[str]]:
     if isinstance(exc, ServiceError):
-        return exc.status, [str(m) for m in (exc.details or [exc.message])]
+        return exc.status, [str(m) for m in (exc.details or [str(exc.message)])]
     if isinstance(exc, ValidationError):
         return 400, [str(m) for m in exc.messages]
     return 400, [str(exc)]
