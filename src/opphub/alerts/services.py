@@ -19,6 +19,7 @@ from opphub.audit.services import audit_record, audit_snapshot
 from opphub.common.errors import NotAllowed
 from opphub.methodology.business_days import WorkCalendar
 from opphub.methodology.playbook import Playbook
+from opphub.opportunities.models import Opportunity
 from opphub.people.models import Role, Team, User
 
 from . import thresholds
@@ -149,7 +150,7 @@ def interventions_notify(*, now: dt.datetime) -> int:
     return len(pending)
 
 
-def alerts_followup_logged(*, opportunity: Any, occurred_at: dt.datetime, now: dt.datetime) -> int:
+def alerts_followup_logged(*, opportunity: Opportunity, occurred_at: dt.datetime, now: dt.datetime) -> int:
     """A logged follow-up ends the touch and zombie episodes counted from before it (the next scan
     opens a new one if the cadence is still not met)."""
     return Alert.objects.filter(
@@ -162,7 +163,7 @@ PENALTY_AUDIT_FIELDS = ("points", "reversed_by", "reversed_at", "reversal_note")
 
 
 @transaction.atomic
-def penalty_reverse(*, actor: Any, entry: PenaltyEntry, note: str, now: dt.datetime) -> PenaltyEntry:
+def penalty_reverse(*, actor: User, entry: PenaltyEntry, note: str, now: dt.datetime) -> PenaltyEntry:
     """P6: the manager (of the rep's teams), a director or an admin takes a penalty back, with a note."""
     if not access.can_reverse_penalty(actor, entry):
         raise NotAllowed(_("You cannot reverse this penalty."))
@@ -179,12 +180,12 @@ def penalty_reverse(*, actor: Any, entry: PenaltyEntry, note: str, now: dt.datet
     return entry
 
 
-def calendar_token_of(*, user: Any) -> CalendarToken:
+def calendar_token_of(*, user: User) -> CalendarToken:
     token, _created = CalendarToken.objects.get_or_create(user=user)
     return token
 
 
-def calendar_token_regenerate(*, user: Any) -> CalendarToken:
+def calendar_token_regenerate(*, user: User) -> CalendarToken:
     token = calendar_token_of(user=user)
     token.token = new_token()
     token.save(update_fields=["token", "created_at"])

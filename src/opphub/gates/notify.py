@@ -4,14 +4,15 @@ commit, through the notification outbox. Idempotent: each message has a stable k
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from django.db import transaction
+
+from opphub.people.models import User
 
 log = logging.getLogger(__name__)
 
 
-def tell(*, recipient: Any, kind: str, key: str, subject: str, body: str, url: str = "") -> None:
+def tell(*, recipient: User, kind: str, key: str, subject: str, body: str, url: str = "") -> None:
     if recipient is None:
         return
 

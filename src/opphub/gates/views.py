@@ -21,6 +21,7 @@ from opphub.common.forms import add_service_errors
 from opphub.opportunities.card import opportunity_for_card
 from opphub.opportunities.messages import approval_name, document_name
 from opphub.opportunities.playbooks import playbook_of
+from opphub.people.http import SignedInRequest
 
 from . import archive, services
 from .forms import (
@@ -155,7 +156,7 @@ def _act(request: HttpRequest, opportunity: Any, call: Any, success: Any, anchor
 
 @login_required
 @require_POST
-def record_view(request: HttpRequest, number: str) -> HttpResponse:
+def record_view(request: SignedInRequest, number: str) -> HttpResponse:
     opportunity = opportunity_for_card(request.user, number)
     # the ModelForm validates into this (throwaway) copy; the service reads and writes its own
     form = StageRecordForm(request.POST, instance=stage_record_of(opportunity),
@@ -172,7 +173,7 @@ def record_view(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def scores_view(request: HttpRequest, number: str) -> HttpResponse:
+def scores_view(request: SignedInRequest, number: str) -> HttpResponse:
     opportunity = opportunity_for_card(request.user, number)
     playbook = playbook_of(opportunity.playbook_version)
     form = ScoresForm(request.POST, playbook=playbook)
@@ -184,7 +185,7 @@ def scores_view(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def upload_view(request: HttpRequest, number: str) -> HttpResponse:
+def upload_view(request: SignedInRequest, number: str) -> HttpResponse:
     opportunity = opportunity_for_card(request.user, number)
     playbook = playbook_of(opportunity.playbook_version)
     form = UploadForm(request.POST, request.FILES, playbook=playbook)
@@ -203,7 +204,7 @@ def _document(request: HttpRequest, number: str, pk: int) -> tuple[Any, Document
 
 @login_required
 @require_POST
-def confirm_view(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+def confirm_view(request: SignedInRequest, number: str, pk: int) -> HttpResponse:
     opportunity, document = _document(request, number, pk)
     form = ConfirmForm(request.POST, request.FILES)
     form.is_valid()
@@ -237,7 +238,7 @@ def download_view(request: HttpRequest, number: str, pk: int) -> FileResponse:
 
 @login_required
 @require_POST
-def approval_request_view(request: HttpRequest, number: str) -> HttpResponse:
+def approval_request_view(request: SignedInRequest, number: str) -> HttpResponse:
     opportunity = opportunity_for_card(request.user, number)
     playbook = playbook_of(opportunity.playbook_version)
     form = ApprovalRequestForm(request.POST, playbook=playbook, keys=list(playbook.approvals))
@@ -250,7 +251,7 @@ def approval_request_view(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def approval_decide_view(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+def approval_decide_view(request: SignedInRequest, number: str, pk: int) -> HttpResponse:
     opportunity = opportunity_for_card(request.user, number)
     approval = get_object_or_404(Approval, pk=pk, opportunity=opportunity)
     form = DecideForm(request.POST)
@@ -264,7 +265,7 @@ def approval_decide_view(request: HttpRequest, number: str, pk: int) -> HttpResp
 
 @login_required
 @require_POST
-def objection_view(request: HttpRequest, number: str) -> HttpResponse:
+def objection_view(request: SignedInRequest, number: str) -> HttpResponse:
     opportunity = opportunity_for_card(request.user, number)
     form = ObjectionForm(request.POST)
     return _run(request, opportunity, "objection_form", form,
@@ -275,7 +276,7 @@ def objection_view(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def resolve_view(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+def resolve_view(request: SignedInRequest, number: str, pk: int) -> HttpResponse:
     opportunity = opportunity_for_card(request.user, number)
     objection = get_object_or_404(Objection, pk=pk, opportunity=opportunity)
     resolution = str(ResolveForm(request.POST).data.get("resolution", ""))
@@ -306,7 +307,7 @@ def review_decide_view(request: HttpRequest, number: str, pk: int) -> HttpRespon
 
 @login_required
 @require_POST
-def assign_view(request: HttpRequest, number: str) -> HttpResponse:
+def assign_view(request: SignedInRequest, number: str) -> HttpResponse:
     """Assign a presales engineer, customer success manager or finance/legal reviewer (P2, P3, S4)."""
     from opphub.opportunities.services import opportunity_assign
     from opphub.people.models import User
