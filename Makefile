@@ -49,9 +49,12 @@ run: install
 test: install-dev
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
+# Ruff; mypy over all of src (strict on methodology/); the import contracts in pyproject.toml
+# ([tool.importlinter]: methodology/ free of Django, no cycles between the apps); migrations up to date.
 lint: install-dev
 	$(BIN)/ruff check src tests bench
-	$(BIN)/mypy src/opphub/methodology
+	$(BIN)/mypy src
+	cd src && ../$(BIN)/lint-imports ../pyproject.toml --no-cache --no-logo
 	$(BIN)/opphub makemigrations --check --dry-run
 
 # Page timings (bench.run), then the cadence + risk scan (bench.scan; issue 4: `make bench-scan

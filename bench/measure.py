@@ -21,7 +21,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
-from opphub.people import access
+from opphub import access
 from opphub.people.models import User
 
 USERS = ("director", "manager.east", "zhang.wei")

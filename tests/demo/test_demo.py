@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from opphub import access
 from opphub.customers import credit_code
 from opphub.customers.models import Customer
 from opphub.demo.generate import DemoRefused, demo_generate
@@ -21,7 +22,6 @@ from opphub.followups.models import FollowUp
 from opphub.methodology.numbering import NUMBER_RE, parse_number
 from opphub.opportunities.models import NumberSequence, Opportunity, StageHistory
 from opphub.opportunities.services import opportunity_create
-from opphub.people import access
 from opphub.people.models import Role, Team, User
 
 pytestmark = pytest.mark.django_db

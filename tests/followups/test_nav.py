@@ -1,5 +1,5 @@
 """spec: P4, P1 — the main navigation: Team health and the weekly review for managers, directors and
-administrators (people.access.can_see_team_pages), never for reps; the notifications page for everyone.
+administrators (access.can_see_team_pages), never for reps; the notifications page for everyone.
 The decision reads the role on the user: no query."""
 
 from __future__ import annotations

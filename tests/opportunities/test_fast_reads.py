@@ -14,10 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from opphub import access
 from opphub.opportunities.filters import OpportunityFilterForm
 from opphub.opportunities.playbooks import default_pipeline, playbook_of
 from opphub.opportunities.services import opportunity_close, opportunity_move_stage
-from opphub.people import access
 from tests.factories import ContactFactory, CustomerFactory, make_opportunity
 from tests.stagework import fulfil
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from django.http import Http404
 
+from opphub import access
 from opphub.followups.services import followup_log
 from opphub.opportunities.services import opportunity_assign
-from opphub.people import access
 from tests.factories import NOW, ContactFactory, CustomerFactory, make_opportunity
 
 pytestmark = pytest.mark.django_db

@@ -22,13 +22,13 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from opphub import access
 from opphub.followups.models import FollowUp, Kind
 from opphub.gates.models import Objection
 from opphub.methodology.business_days import add_working_days, relies_on_estimate
 from opphub.methodology.playbook import Playbook
 from opphub.opportunities.models import Opportunity, PlaybookVersion, Status
 from opphub.opportunities.playbooks import playbook_of
-from opphub.people import access
 from opphub.workdays.calendar import work_calendar
 
 from .scan import touch_base_expr

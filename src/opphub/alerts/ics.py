@@ -97,8 +97,11 @@ def feed(*, user: Any, now: dt.datetime, base_url: str) -> bytes:
         event = Event()
         event.add("uid", f"followup-{f.pk}-next-step@opphub")
         event.add("dtstamp", now)
-        event.add("dtstart", f.next_step_at)
-        event.add("dtend", f.next_step_at + MEETING_LENGTH)
+        start = f.next_step_at
+        if start is None:  # meetings() picks follow-ups with a next step time
+            continue
+        event.add("dtstart", start)
+        event.add("dtend", start + MEETING_LENGTH)
         what = f.next_step or _("Next step")
         event.add("summary", f"{what} · {f.opportunity.number}")
         event.add("description", f"{f.opportunity.number} {f.opportunity.name}\n{f.notes}")

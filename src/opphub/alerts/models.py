@@ -33,7 +33,7 @@ class AlertKind(models.TextChoices):
 
 
 # kinds that are risk flags (M5, X3) and their codes in methodology.risk
-RISK_KINDS = {AlertKind.HIGH_RISK: "stage_overdue", AlertKind.SLOW_RESPONSE: "slow_response",
+RISK_KINDS: dict[str, str] = {AlertKind.HIGH_RISK: "stage_overdue", AlertKind.SLOW_RESPONSE: "slow_response",
               AlertKind.INTERNAL_DISCUSSION: "internal_discussion"}
 
 RESPONSE_PREFIX = "response_"

@@ -38,6 +38,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, Greatest, Now  # noqa: F401
 from django.utils import timezone
 
@@ -189,7 +190,7 @@ def sync_alerts(kind: str, groups: list[Group], now: dt.datetime) -> tuple[int, 
         raised += _insert_select(Alert._meta.db_table,
                                  ["kind", "opportunity_id", "owner_id", "basis_at", "due_at", "raised_at"],
                                  rows, ["opportunity_id", "kind", "basis_at"])
-    still = Q(pk__in=[])
+    still: Q | Combinable = Q(pk__in=[])
     for g in groups:
         still |= Exists(g.qs.order_by().filter(pk=OuterRef("opportunity_id"), z_basis=OuterRef("basis_at")))
     resolved = Alert.objects.filter(kind=kind, resolved_at__isnull=True).exclude(still).update(resolved_at=now)

@@ -82,8 +82,8 @@ def sync_response_alerts(books: dict[int, Playbook], now: dt.datetime, calendar:
                                      rows, ["opportunity_id", "kind", "basis_at"])
         still = Q(pk__in=[])
         for qs, _due in groups:
-            still |= Exists(qs.order_by().filter(opportunity_id=OuterRef("opportunity_id"),
-                                                 received_at=OuterRef("basis_at")))
+            still |= Q(Exists(qs.order_by().filter(opportunity_id=OuterRef("opportunity_id"),
+                                                   received_at=OuterRef("basis_at"))))
         resolved += Alert.objects.filter(kind=alert_kind, resolved_at__isnull=True).exclude(still).update(
             resolved_at=now)
     fill_response_dues(books, now, calendar)

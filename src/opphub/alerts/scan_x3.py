@@ -164,7 +164,7 @@ def _insert_episodes(kind: str, episodes: list[tuple[int, dt.datetime]], now: dt
                f"INSERT INTO {alert} (kind, opportunity_id, owner_id, basis_at, raised_at) "
                f"SELECT %s, o.id, o.owner_id, v.basis, %s FROM v JOIN {opp} o ON o.id = v.opp "
                f"WHERE true ON CONFLICT (opportunity_id, kind, basis_at) DO NOTHING")  # WHERE: SQLite's upsert parsing
-        params: list[object] = []
+        params: list[int | str | None] = []
         for opp_id, basis in chunk:
             params += [opp_id, adapt(basis)]
         params += [kind, adapt(now)]

@@ -10,12 +10,13 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils.translation import get_language
 
+from opphub import access
 from opphub.methodology.playbook_types import Intervention
-from opphub.opportunities.models import Status
+from opphub.opportunities.models import Opportunity, Status
 from opphub.opportunities.playbooks import playbook_of
-from opphub.people import access
+from opphub.people.models import User
 
-from .models import RESPONSE_ALERT_KINDS, RISK_KINDS, AlertKind
+from .models import RESPONSE_ALERT_KINDS, RISK_KINDS, Alert, AlertKind
 from .services import intervention_rule
 
 ESCALATED_KINDS = [AlertKind.OVERDUE_TOUCH, *RESPONSE_ALERT_KINDS]  # M3: what goes to the manager when late
@@ -34,15 +35,35 @@ class RepHealth:
 
 
 @dataclass
+class InterventionTask:
+    """An open P6 intervention task and its rule in the words of the alert's own playbook."""
+
+    alert: Alert
+    rule: str  # "more than 7 days" / "more than 7 working days"
+
+    @property
+    def opportunity(self) -> Opportunity:
+        return self.alert.opportunity
+
+    @property
+    def owner(self) -> User:
+        return self.alert.owner
+
+    @property
+    def basis_at(self) -> dt.datetime:
+        return self.alert.basis_at
+
+
+@dataclass
 class TeamHealth:
     reps: list[RepHealth]
     escalated: list[Any]  # open escalated overdue touches (Alert, with opportunity and owner)
-    interventions: list[Any]  # open P6 intervention tasks
+    interventions: list[InterventionTask]  # open P6 intervention tasks
     penalties: list[Any]  # this month's ledger entries
     month: str
 
 
-def team_health(*, user: Any, now: dt.datetime) -> TeamHealth:
+def team_health(*, user: access.AnyUser, now: dt.datetime) -> TeamHealth:
     members = list(access.team_members(user).order_by("team__name", "username").select_related("team"))
     ids = [m.pk for m in members]
     rows = {m.pk: RepHealth(user=m) for m in members}
@@ -70,10 +91,10 @@ def team_health(*, user: Any, now: dt.datetime) -> TeamHealth:
     related = ("opportunity__playbook_version", "owner", "escalated_to")
     escalated = list(alerts.filter(kind__in=ESCALATED_KINDS, escalated_at__isnull=False)
                      .select_related(*related).defer("opportunity__playbook_version__content").order_by("due_at")[:200])
-    interventions = list(alerts.filter(kind=AlertKind.INTERVENTION).select_related(*related)
-                         .defer("opportunity__playbook_version__content").order_by("basis_at")[:200])
-    for a in interventions:  # P6 in the words of the alert's own playbook ("more than 7 days")
-        a.rule = intervention_rule(playbook_of(a.opportunity.playbook_version))
+    interventions = [  # P6 in the words of the alert's own playbook ("more than 7 days")
+        InterventionTask(a, intervention_rule(playbook_of(a.opportunity.playbook_version)))
+        for a in alerts.filter(kind=AlertKind.INTERVENTION).select_related(*related)
+        .defer("opportunity__playbook_version__content").order_by("basis_at")[:200]]
     sales = [rows[i] for i in ids if rows[i].user.role in ("rep", "manager")]
     return TeamHealth(reps=sales,
                       escalated=escalated, interventions=interventions, penalties=penalties, month=month)
@@ -88,7 +109,7 @@ class ReviewRow:
     interventions: list[str] = field(default_factory=list)
 
 
-def review_rows(*, user: Any) -> list[ReviewRow]:
+def review_rows(*, user: access.AnyUser) -> list[ReviewRow]:
     """P4 weekly review: open opportunities with an open M5/X3 flag, their flags and X4 interventions."""
     alerts = (access.visible_alerts(user).filter(resolved_at__isnull=True, kind__in=list(RISK_KINDS),
                                                  opportunity__status=Status.OPEN)

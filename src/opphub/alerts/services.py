@@ -18,13 +18,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from opphub import access
 from opphub.audit.services import audit_record, audit_snapshot
 from opphub.common.errors import NotAllowed
 from opphub.methodology.business_days import WorkCalendar
 from opphub.methodology.playbook import Playbook
 from opphub.notifications.services import Message, notifications_enqueue_many
+from opphub.opportunities.models import Opportunity
 from opphub.opportunities.playbooks import playbook_of
-from opphub.people import access
 from opphub.people.models import Role, Team, User
 
 from . import thresholds
@@ -54,7 +55,7 @@ def managers_of(user_ids: set[int]) -> dict[int, int | None]:
     out: dict[int, int | None] = {}
     for uid, team_id in User.objects.filter(pk__in=user_ids).values_list("pk", "team_id"):
         found, seen = None, set()
-        tid = team_id
+        tid: int | None = team_id
         while tid is not None and tid not in seen:
             seen.add(tid)
             parent, manager = chain.get(tid, (None, None))
@@ -177,7 +178,7 @@ def interventions_notify(*, now: dt.datetime) -> int:
     return len(pending)
 
 
-def alerts_followup_logged(*, opportunity: Any, occurred_at: dt.datetime, now: dt.datetime) -> int:
+def alerts_followup_logged(*, opportunity: Opportunity, occurred_at: dt.datetime, now: dt.datetime) -> int:
     """A logged follow-up ends the touch and zombie episodes counted from before it (the next scan
     opens a new one if the cadence is still not met)."""
     return Alert.objects.filter(
@@ -200,7 +201,7 @@ PENALTY_AUDIT_FIELDS = ("points", "reversed_by", "reversed_at", "reversal_note")
 
 
 @transaction.atomic
-def penalty_reverse(*, actor: Any, entry: PenaltyEntry, note: str, now: dt.datetime) -> PenaltyEntry:
+def penalty_reverse(*, actor: User, entry: PenaltyEntry, note: str, now: dt.datetime) -> PenaltyEntry:
     """P6: the manager (of the rep's teams), a director or an admin takes a penalty back, with a note."""
     if not access.can_reverse_penalty(actor, entry):
         raise NotAllowed(_("You cannot reverse this penalty."))
@@ -217,12 +218,12 @@ def penalty_reverse(*, actor: Any, entry: PenaltyEntry, note: str, now: dt.datet
     return entry
 
 
-def calendar_token_of(*, user: Any) -> CalendarToken:
+def calendar_token_of(*, user: User) -> CalendarToken:
     token, _created = CalendarToken.objects.get_or_create(user=user)
     return token
 
 
-def calendar_token_regenerate(*, user: Any) -> CalendarToken:
+def calendar_token_regenerate(*, user: User) -> CalendarToken:
     token = calendar_token_of(user=user)
     token.token = new_token()
     token.save(update_fields=["token", "created_at"])

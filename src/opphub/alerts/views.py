@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from opphub import access
 from opphub.common.errors import NotAllowed
 from opphub.common.exports import Column, csv_response, xlsx_response
-from opphub.people import access
+from opphub.people.http import SignedInRequest
 
 from . import ics
 from .models import CalendarToken
@@ -38,7 +39,7 @@ def team_health_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def penalty_reverse_view(request: HttpRequest, pk: int) -> HttpResponse:
+def penalty_reverse_view(request: SignedInRequest, pk: int) -> HttpResponse:
     _team_pages_only(request)
     entry = get_object_or_404(access.visible_penalties(request.user), pk=pk)
     try:
@@ -92,7 +93,7 @@ def review_export_csv_view(request: HttpRequest) -> StreamingHttpResponse:
 
 
 @login_required
-def calendar_settings_view(request: HttpRequest) -> HttpResponse:
+def calendar_settings_view(request: SignedInRequest) -> HttpResponse:
     if request.method == "POST":
         calendar_token_regenerate(user=request.user)
         messages.success(request, _("A new calendar link was made; the old one no longer works."))

@@ -16,6 +16,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, create_model
 from pydantic_core import PydanticCustomError
 
 from opphub.common.validation import date_bounds_message, in_date_bounds, stripped_required
+from opphub.people.models import User
+
+from .errors import FieldError
 
 MAX_ID = 2**63 - 1
 MAX_OFFSET = 10**9
@@ -80,16 +83,14 @@ class Paging(Schema):
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
-def actor(request: HttpRequest) -> Any:
-    """The authenticated user (session or API token)."""
-    return request.auth  # type: ignore[attr-defined]
+def actor(request: HttpRequest) -> User:
+    """The authenticated user (session or API token), which the auth classes (api/auth.py) set."""
+    user: User = request.auth  # type: ignore[attr-defined]  # django-ninja's attribute, unknown to django-stubs
+    return user
 
 
-def active_user(field: str, pk: int) -> Any:
+def active_user(field: str, pk: int) -> User:
     """An active user named by id in a request body; otherwise a 422 on ``field``."""
-    from opphub.people.models import User
-
-    from .errors import FieldError
 
     user = User.objects.filter(pk=pk, is_active=True).first()
     if user is None:

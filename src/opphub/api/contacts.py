@@ -9,9 +9,9 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
+from opphub import access
 from opphub.customers.models import Contact, DecisionRole
 from opphub.customers.services import contact_create, contact_update
-from opphub.people import access
 
 from .common import Id, InSchema, Ref, RequiredText, Text, actor, changes, partial
 

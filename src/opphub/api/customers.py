@@ -1,4 +1,4 @@
-"""/api/customers: list, create, read, change customers (who sees which: ``people.access``)."""
+"""/api/customers: list, create, read, change customers (who sees which: ``opphub.access``)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from opphub import access
 from opphub.customers.models import CompanySize, Customer, Industry
 from opphub.customers.services import customer_create, customer_update
-from opphub.people import access
 from opphub.people.models import Region
 
 from .common import Id, InSchema, Paging, Ref, RequiredText, Text, active_user, actor, changes, page, partial, user_ref

@@ -12,8 +12,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from opphub import access
 from opphub.opportunities.models import OpportunityEvent
-from opphub.people import access
 
 from .common import actor
 

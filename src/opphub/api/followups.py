@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from opphub import access
 from opphub.followups.models import CustomerRequest, Direction, FollowUp, Kind, RequestKind
 from opphub.followups.services import followup_log
-from opphub.people import access
 
 from .common import AwareDatetime, Id, InSchema, Paging, Ref, RequiredText, Text, actor, page, user_ref
 from .errors import FieldError

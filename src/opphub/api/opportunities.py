@@ -1,6 +1,6 @@
 """/api/opportunities: list (filtered, paginated), create, read, change, move stage, close, history.
 
-Reads go through ``people.access`` (invisible → 404); writes call the opportunity services, which
+Reads go through ``opphub.access`` (invisible → 404); writes call the opportunity services, which
 check the role (403), the stage rules of the playbook (409 with every unmet requirement, spec S1-S5,
 M2) and the version the client read (409 stale edit).
 """
@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
+from opphub import access
 from opphub.opportunities.models import Opportunity, Pipeline, Product, StageHistory
 from opphub.opportunities.services import (
     opportunity_close,
@@ -22,7 +23,6 @@ from opphub.opportunities.services import (
     opportunity_move_stage,
     opportunity_update,
 )
-from opphub.people import access
 
 from .common import Text, active_user, actor, changes, page, user_ref
 from .errors import FieldError
@@ -49,7 +49,7 @@ def _visible(user: Any) -> QuerySet[Opportunity]:
 
 
 def _get(user: Any, number: str) -> Opportunity:
-    return access.get_opportunity(user, number=number)  # type: ignore[no-any-return]
+    return access.get_opportunity(user, number=number)
 
 
 def _out(opportunity: Opportunity) -> dict[str, Any]:
@@ -150,6 +150,6 @@ def stage_history(request: HttpRequest, number: Text) -> list[dict[str, Any]]:
     rows = StageHistory.objects.filter(opportunity=opportunity).select_related("moved_by").order_by("entered_at", "id")
     return [{
         "stage": h.stage, "stage_name": stage_label(playbook, h.stage), "entered_at": h.entered_at,
-        "left_at": h.left_at, "days": round(h.duration.total_seconds() / 86400, 2) if h.left_at else None,
+        "left_at": h.left_at, "days": round(d.total_seconds() / 86400, 2) if (d := h.duration) is not None else None,
         "moved_by": user_ref(h.moved_by), "note": h.note,
     } for h in rows]

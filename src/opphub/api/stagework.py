@@ -17,6 +17,7 @@ from django.utils import timezone
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from opphub import access
 from opphub.gates import archive, services
 from opphub.gates.downloads import document_response
 from opphub.gates.models import Approval, ArchiveReview, Document, HealthRecord, Objection
@@ -25,7 +26,6 @@ from opphub.gates.selectors import stage_record_of
 from opphub.gates.services import RECORD_FIELDS
 from opphub.opportunities.messages import approval_name, document_name
 from opphub.opportunities.playbooks import playbook_of
-from opphub.people import access
 
 from .common import Id, InSchema, RequiredText, Text, actor, user_ref
 from .errors import FieldError

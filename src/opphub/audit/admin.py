@@ -9,7 +9,7 @@ from .models import FieldChange
 from .services import audit_record, audit_snapshot
 
 
-class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditedAdmin(admin.ModelAdmin):
     """Back-office edits are audited like every other change."""
 
     audited_fields: tuple[str, ...] = ()
@@ -24,7 +24,7 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(FieldChange)
-class FieldChangeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class FieldChangeAdmin(admin.ModelAdmin):
     list_display = ("at", "actor", "object_repr", "action", "field", "old_value", "new_value")
     list_filter = ("action", "content_type")
     search_fields = ("object_repr", "field", "old_value", "new_value")

@@ -7,8 +7,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+
+from opphub.people.models import User
 
 from .models import FieldChange
 
@@ -28,7 +31,7 @@ def audit_snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, s
     return {f: _as_text(getattr(instance, f)) for f in fields}
 
 
-def audit_record(*, actor: Any, instance: models.Model, before: dict[str, str] | None,
+def audit_record(*, actor: User | AnonymousUser | None, instance: models.Model, before: dict[str, str] | None,
                  after: dict[str, str], now: datetime) -> int:
     """One FieldChange per field that differs; ``before=None`` records a creation. Returns the count."""
     ct = ContentType.objects.get_for_model(type(instance))
@@ -42,7 +45,7 @@ def audit_record(*, actor: Any, instance: models.Model, before: dict[str, str] |
             continue
         rows.append(FieldChange(content_type=ct, object_id=str(instance.pk), object_repr=str(instance)[:200],
                                 action=action, field=field, old_value=old, new_value=new,
-                                actor=actor if getattr(actor, "pk", None) else None, at=now))
+                                actor=actor if isinstance(actor, User) and actor.pk else None, at=now))
     FieldChange.objects.bulk_create(rows)
     return len(rows)
 

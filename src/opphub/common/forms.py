@@ -15,6 +15,16 @@ from .errors import ServiceError, StaleEdit
 from .validation import DATE_MAX, DATE_MIN, validate_date_bounds
 
 T = TypeVar("T")
+F = TypeVar("F", bound=forms.Field)
+
+
+def form_field(form: forms.BaseForm, name: str, kind: type[F]) -> F:
+    """A form's field as its own class (``form.fields`` holds plain ``Field``s for the type checker),
+    for setting the choices or queryset that depend on the request."""
+    field = form.fields[name]
+    if not isinstance(field, kind):
+        raise TypeError(f"{name!r} is a {type(field).__name__}, not a {kind.__name__}")
+    return field
 
 
 class InputHygiene:
@@ -44,7 +54,7 @@ class InputHygiene:
                     field.widget.attrs.update(min=f"{DATE_MIN.isoformat()}T00:00", max=f"{DATE_MAX.isoformat()}T23:59")
 
 
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
     """Show a service's ValidationError on the form: on a field the form has, else at the top."""
     if not hasattr(exc, "error_dict"):
         form.add_error(None, exc)
@@ -62,7 +72,7 @@ class Outcome(Generic[T]):
     stale: bool = False
 
 
-def call_service(form: forms.Form, call: Callable[[], T]) -> Outcome[T]:
+def call_service(form: forms.BaseForm, call: Callable[[], T]) -> Outcome[T]:
     """Run a service for a valid form. Refusals land on the form (field errors where they belong, the
     rest at the top) so the page re-renders with everything typed; ``stale`` tells a stale edit apart."""
     try:

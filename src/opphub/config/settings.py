@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "opphub.gates",
     "opphub.alerts",
     "csp",
+    "opphub.demo",  # the demo and run commands (above every app: they use them all)
 ]
 
 MIDDLEWARE = [

@@ -1,4 +1,4 @@
-"""Read queries for the customer pages. Every query starts from ``opphub.people.access``.
+"""Read queries for the customer pages. Every query starts from ``opphub.access``.
 
 The list runs two statements whatever the number of customers (a COUNT, then one page with the
 region, the owner and the number of contacts); the detail page four (customer, contacts,
@@ -14,15 +14,16 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 
-from opphub.people import access
+from opphub import access
 
 from .models import Customer, DecisionRole
 
-ROLE_ORDER = {role: i for i, role in enumerate((DecisionRole.DECISION_MAKER, DecisionRole.INFLUENCER,
+ROLE_ORDER: dict[str, int] = {role: i for i, role in enumerate((DecisionRole.DECISION_MAKER, DecisionRole.INFLUENCER,
                                                 DecisionRole.USER, DecisionRole.OTHER))}
 
 
-def customer_page(*, user: Any, q: str = "", industry: str = "", page: int = 1, page_size: int = 25) -> Page:
+def customer_page(*, user: access.AnyUser, q: str = "", industry: str = "", page: int | str = 1,
+                  page_size: int = 25) -> Page:
     """Visible customers matching a search on name or credit code and an industry, one page of them."""
     qs = access.visible_customers(user)
     q = q.strip()
@@ -35,7 +36,7 @@ def customer_page(*, user: Any, q: str = "", industry: str = "", page: int = 1, 
     return Paginator(qs, page_size).get_page(page)
 
 
-def customer_for_page(user: Any, pk: int) -> Customer:
+def customer_for_page(user: access.AnyUser, pk: int) -> Customer:
     """The customer with its region and owner if the user may see it; else 404."""
     try:
         return access.visible_customers(user).select_related("region", "owner").get(pk=pk)
@@ -52,7 +53,7 @@ class CustomerDetail:
     can_create_opportunity: bool
 
 
-def customer_detail(*, user: Any, customer: Customer) -> CustomerDetail:
+def customer_detail(*, user: access.AnyUser, customer: Customer) -> CustomerDetail:
     contacts = sorted(access.visible_contacts(user).filter(customer=customer).order_by("name", "id"),
                       key=lambda c: (ROLE_ORDER.get(c.decision_role, 9), not c.is_director_or_above))
     opportunities = list(access.visible_opportunities(user).filter(customer=customer)

@@ -10,10 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from opphub import access
 from opphub.audit.services import audit_record, audit_snapshot
 from opphub.common.errors import NotAllowed
 from opphub.common.models import save_versioned
-from opphub.people import access
+from opphub.people.models import User
 
 from .models import Contact, Customer
 
@@ -32,7 +33,7 @@ def _clean_customer(customer: Customer) -> None:
 
 
 @transaction.atomic
-def customer_create(*, actor: Any, data: Mapping[str, Any], now: datetime, owner: Any = None) -> Customer:
+def customer_create(*, actor: User, data: Mapping[str, Any], now: datetime, owner: User | None = None) -> Customer:
     if not access.can_create_records(actor):
         raise NotAllowed(_("Your role cannot create customers."))
     owner = owner or actor
@@ -47,7 +48,7 @@ def customer_create(*, actor: Any, data: Mapping[str, Any], now: datetime, owner
 
 
 @transaction.atomic
-def customer_update(*, actor: Any, customer: Customer, data: Mapping[str, Any], now: datetime,
+def customer_update(*, actor: User, customer: Customer, data: Mapping[str, Any], now: datetime,
                     expected_version: int | None) -> Customer:
     if not access.can_edit_customer(actor, customer):
         raise NotAllowed(_("You cannot edit this customer."))
@@ -64,7 +65,7 @@ def customer_update(*, actor: Any, customer: Customer, data: Mapping[str, Any], 
 
 
 @transaction.atomic
-def contact_create(*, actor: Any, customer: Customer, data: Mapping[str, Any], now: datetime) -> Contact:
+def contact_create(*, actor: User, customer: Customer, data: Mapping[str, Any], now: datetime) -> Contact:
     if not access.can_edit_customer(actor, customer):
         raise NotAllowed(_("You cannot add contacts to this customer."))
     contact = Contact(customer=customer, **{k: v for k, v in data.items() if k in CONTACT_FIELDS})
@@ -75,7 +76,7 @@ def contact_create(*, actor: Any, customer: Customer, data: Mapping[str, Any], n
 
 
 @transaction.atomic
-def contact_update(*, actor: Any, contact: Contact, data: Mapping[str, Any], now: datetime,
+def contact_update(*, actor: User, contact: Contact, data: Mapping[str, Any], now: datetime,
                    expected_version: int | None) -> Contact:
     if not access.can_edit_customer(actor, contact.customer):
         raise NotAllowed(_("You cannot edit this contact."))

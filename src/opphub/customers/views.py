@@ -1,6 +1,6 @@
 """Customer and contact pages: list, detail, create/edit (spec S1 customer data, S2/H2 decision chain).
 
-Thin views: lookups through ``opphub.people.access`` (404 when invisible), writes through
+Thin views: lookups through ``opphub.access`` (404 when invisible), writes through
 ``customers.services``; actions the user may not take are hidden in the page and refused here (403).
 """
 
@@ -20,9 +20,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from opphub import access
 from opphub.common.forms import call_service, safe_next
 from opphub.common.money import money
-from opphub.people import access
 
 from .forms import ContactEditForm, ContactForm, CustomerEditForm, CustomerFilterForm, CustomerForm
 from .models import Contact

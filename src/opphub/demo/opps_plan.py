@@ -143,7 +143,7 @@ def _work_hours(rng: random.Random, ctx: Context, t: datetime) -> datetime:
     return t
 
 
-def _duration(rng: random.Random, days: int) -> timedelta:
+def _duration(rng: random.Random, days: float) -> timedelta:
     value = days * math.exp(rng.gauss(-0.1, 0.55))
     if rng.random() < 0.06:
         value *= rng.uniform(2, 4)  # stalled: the M5 risk warning has something to show
@@ -192,7 +192,7 @@ def _timeline(rng: random.Random, ctx: Context, seed: Seed) -> tuple[list[tuple[
 
 
 def _amount(rng: random.Random, ctx: Context, codes: list[str]) -> Decimal:
-    total = 0
+    total = 0.0
     for code in codes:
         _pid, low, high = ctx.products[code]
         total += low + (high - low) * rng.betavariate(1.3, 3.5)
@@ -267,7 +267,7 @@ def plan_opportunity(rng: random.Random, ctx: Context, seed: Seed, rows: Rows, n
         mover = owner_id if i == 0 or rng.random() < 0.85 else manager
         rows.history.append({"opportunity_id": seed.id, "stage": ctx.stage_keys[stage], "entered_at": entered,
                              "left_at": left, "moved_by_id": mover, "note": note})
-    entered_at = {}
+    entered_at: dict[int, datetime] = {}
     for stage, entered, _note in events:
         entered_at.setdefault(stage, entered)
     supporters: dict[int, list[int]] = {}

@@ -52,10 +52,10 @@ class Writer:
             model._default_manager.using(self.using).bulk_update(objs, stamped, batch_size=self.batch_size)
 
     def _copy(self, model: type[Model], rows: list[dict[str, Any]]) -> None:
-        by_attname = {f.attname: f for f in model._meta.concrete_fields}
+        column_of = {f.attname: f.column for f in model._meta.concrete_fields if f.column}
         names = list(rows[0])
         quote = self.connection.ops.quote_name
-        columns = ", ".join(quote(by_attname[n].column) for n in names)
+        columns = ", ".join(quote(column_of[n]) for n in names)
         sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
         from psycopg.types.json import Jsonb
 

@@ -13,7 +13,7 @@ class FollowUpAdmin(admin.ModelAdmin):
 
 
 @admin.register(CustomerRequest)
-class CustomerRequestAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CustomerRequestAdmin(admin.ModelAdmin):
     """C1-C4: what customers wait for (recorded on follow-ups and objections; answered by follow-ups)."""
 
     list_display = ("received_at", "opportunity", "kind", "owed_by", "answered_at")

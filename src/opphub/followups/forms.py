@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from opphub.common.forms import InputHygiene
+from opphub.common.forms import InputHygiene, form_field
 from opphub.customers.models import Contact
 
 from .models import CustomerRequest, FollowUp, RequestKind
@@ -52,9 +52,11 @@ class FollowUpForm(InputHygiene, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self._waiting = {str(r.pk): r for r in waiting}
         kinds = dict(RequestKind.choices)
-        self.fields["answers"].choices = [(str(r.pk), f"{kinds.get(r.kind, r.kind)}: {r.text}") for r in waiting]
+        form_field(self, "answers", forms.MultipleChoiceField).choices = [
+            (str(r.pk), f"{kinds.get(r.kind, r.kind)}: {r.text}") for r in waiting]
         self._contacts = {str(c.pk): c for c in contacts}
-        self.fields["contacts"].choices = [(str(c.pk), _contact_label(c)) for c in contacts]
+        form_field(self, "contacts", forms.MultipleChoiceField).choices = [
+            (str(c.pk), _contact_label(c)) for c in contacts]
         self.fields["occurred_at"].initial = timezone.localtime(now).replace(second=0, microsecond=0)
         self.fields["occurred_at"].help_text = _("your local time")
         self.fields["kind"].initial = "phone"

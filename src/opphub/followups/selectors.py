@@ -27,6 +27,8 @@ from django.utils.timesince import timesince
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from opphub import access
+from opphub.gates.selectors import build_snapshots
 from opphub.methodology.business_days import WorkCalendar, add_working_days, relies_on_estimate
 from opphub.methodology.cadence import (
     CadenceInput,
@@ -39,9 +41,11 @@ from opphub.methodology.cadence import (
     response_rule_for,
 )
 from opphub.methodology.playbook import Playbook
-from opphub.opportunities.messages import approval_name
+from opphub.methodology.stages import check_close_with_gate, check_gate, next_stage
+from opphub.opportunities.messages import approval_name, stage_name, unmet_message
+from opphub.opportunities.models import Opportunity
 from opphub.opportunities.playbooks import playbook_of
-from opphub.people import access
+from opphub.people.models import User
 from opphub.workdays.calendar import work_calendar
 
 from .models import CustomerRequest, Kind, RequestKind
@@ -155,7 +159,7 @@ class MyDay:
                     or any(r.status != "upcoming" for r in self.responses))
 
 
-def my_day(*, user: Any, now: datetime) -> MyDay:
+def my_day(*, user: User, now: datetime) -> MyDay:
     """The user's own open opportunities that need attention at ``now``."""
     now = timezone.localtime(now)  # the core's "today" is the business time zone's
     opportunities = list(
@@ -270,10 +274,7 @@ def _gate_rows(ids: list[int], now: datetime, calendar: WorkCalendar) -> list[Ga
     """The next gate's checklist of each opportunity (bulk snapshots: a fixed number of queries), those
     closest to ready first, with the nearest open stage deadline."""
     from opphub.gates.panel import deadline_label
-    from opphub.gates.selectors import build_snapshots
-    from opphub.methodology.stages import check_close_with_gate, check_gate, deadlines, next_stage
-    from opphub.opportunities.messages import stage_name, unmet_message
-    from opphub.opportunities.models import Opportunity
+    from opphub.methodology.stages import deadlines
 
     opportunities = list(Opportunity.objects.filter(pk__in=ids).select_related("playbook_version")
                          .defer("playbook_version__content").order_by("id"))
@@ -327,7 +328,7 @@ def _window_days(books: Any) -> int:
     return longest + 1  # a touch covers to the same clock time (or the end of the day) D days later
 
 
-def _touches(user: Any, ids: list[int], now: datetime, days: int) -> dict[int, list[Touch]]:
+def _touches(user: User, ids: list[int], now: datetime, days: int) -> dict[int, list[Touch]]:
     rows = (access.visible_followups(user)
             .filter(opportunity_id__in=ids, occurred_at__gte=now - timedelta(days=days), occurred_at__lte=now)
             .order_by().values_list("opportunity_id", "occurred_at", "kind", "direction"))

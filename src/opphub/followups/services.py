@@ -11,10 +11,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from opphub import access
+from opphub.alerts.services import alerts_followup_logged
 from opphub.common.errors import NotAllowed
 from opphub.customers.models import Contact
 from opphub.opportunities.models import Opportunity
-from opphub.people import access
+from opphub.people.models import User
 
 from .models import CustomerRequest, FollowUp, RequestKind
 
@@ -24,7 +26,7 @@ FUTURE_TOLERANCE = timedelta(minutes=10)
 
 
 @transaction.atomic
-def followup_log(*, actor: Any, opportunity: Opportunity, data: Mapping[str, Any], now: datetime,
+def followup_log(*, actor: User, opportunity: Opportunity, data: Mapping[str, Any], now: datetime,
                  contacts: Iterable[Contact] = (), requests: Iterable[tuple[str, str]] = (),
                  answers: Iterable[CustomerRequest] = ()) -> FollowUp:
     """Record a touch. Contacts must belong to the opportunity's customer; a touch cannot be in the
@@ -56,9 +58,8 @@ def followup_log(*, actor: Any, opportunity: Opportunity, data: Mapping[str, Any
     ).update(last_followup_at=followup.occurred_at)
     if opportunity.last_followup_at is None or opportunity.last_followup_at < followup.occurred_at:
         opportunity.last_followup_at = followup.occurred_at
-    from opphub.alerts.services import alerts_followup_logged  # the open touch/zombie alerts end now
-
-    alerts_followup_logged(opportunity=opportunity, occurred_at=followup.occurred_at, now=now)
+    alerts_followup_logged(  # the open touch/zombie alerts end now
+        opportunity=opportunity, occurred_at=followup.occurred_at, now=now)
     answers = list(answers)
     if answers:
         requests_answer(actor=actor, requests=answers, followup=followup, now=now)

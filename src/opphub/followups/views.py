@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from opphub.people.http import SignedInRequest
 from opphub.people.models import Role
 
 from .selectors import my_day
@@ -17,7 +18,7 @@ OVERSEERS = {Role.MANAGER, Role.DIRECTOR, Role.ADMIN}
 
 @login_required
 @require_GET
-def my_day_view(request: HttpRequest) -> HttpResponse:
+def my_day_view(request: SignedInRequest) -> HttpResponse:
     user = request.user
     day = my_day(user=user, now=timezone.localtime())
     context = {

@@ -9,12 +9,12 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from opphub import access
 from opphub.audit.services import audit_record
 from opphub.common.errors import Conflict, MoveRefused, NotAllowed
 from opphub.methodology.stages import check_archive
 from opphub.opportunities.messages import unmet_message
 from opphub.opportunities.playbooks import playbook_of
-from opphub.people import access
 from opphub.people.models import Role, User
 
 from .models import ApprovalState, ArchiveReview, StageRecord

@@ -19,7 +19,7 @@ def download_name(document: Document, *, confirmation: bool) -> str:
 
 def document_response(document: Document, *, confirmation: bool) -> FileResponse:
     """The file as an attachment under its archive name; 404 when there is none or it is gone from storage.
-    The caller has already checked that the user may see the document's opportunity (``people/access``)."""
+    The caller has already checked that the user may see the document's opportunity (``opphub/access.py``)."""
     stored = document.confirmation if confirmation else document.file
     if not stored:
         raise Http404

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from opphub.common.forms import InputHygiene
+from opphub.common.forms import InputHygiene, form_field
 from opphub.methodology.playbook import Playbook
 from opphub.opportunities.messages import approval_name, document_name
 
@@ -46,12 +46,12 @@ class StageRecordForm(InputHygiene, forms.ModelForm):
         self.fields["loss_reason"] = forms.ChoiceField(
             label=_("loss reason"), required=False,
             choices=[("", "—"), *[(r.key, r.name.get(lang)) for r in playbook.loss_reasons]])
-        self.fields["service_contact"].queryset = contacts
+        form_field(self, "service_contact", forms.ModelChoiceField).queryset = contacts
         if not self.is_bound:
             self.initial["version"] = 0 if self.instance._state.adding else self.instance.version
 
     def groups(self) -> list[tuple[str, str, list[Any]]]:
-        return [(key, label, [self[f] for f in fields]) for key, label, fields in GROUPS]
+        return [(key, str(label), [self[f] for f in fields]) for key, label, fields in GROUPS]
 
 
 class ScoresForm(forms.Form):
@@ -70,7 +70,8 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, playbook: Playbook, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["doc_type"].choices = [(k, document_name(playbook, k)) for k in document_types(playbook)]
+        form_field(self, "doc_type", forms.ChoiceField).choices = [
+            (k, document_name(playbook, k)) for k in document_types(playbook)]
 
 
 class ConfirmForm(forms.Form):
@@ -83,7 +84,7 @@ class ApprovalRequestForm(forms.Form):
 
     def __init__(self, *args: Any, playbook: Playbook, keys: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["key"].choices = [(k, approval_name(playbook, k)) for k in keys]
+        form_field(self, "key", forms.ChoiceField).choices = [(k, approval_name(playbook, k)) for k in keys]
 
 
 class DecideForm(forms.Form):

@@ -6,12 +6,11 @@ the commit. Idempotent: each message has a stable key."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from opphub.notifications.services import notification_enqueue
+from opphub.people.models import User
 
 
-def tell(*, recipient: Any, kind: str, key: str, subject: str, body: str, url: str = "") -> None:
+def tell(*, recipient: User, kind: str, key: str, subject: str, body: str, url: str = "") -> None:
     if recipient is None:
         return
     notification_enqueue(recipient=recipient, kind=kind, key=key, subject=subject, body=body, url=url)

@@ -74,7 +74,7 @@ def _contact_facts(opportunity: Any) -> tuple[ContactFact, ...]:
 
 
 def price_band_min(opportunity: Any) -> Decimal | None:
-    return opportunity.products.aggregate(m=Min("price_band_min"))["m"]  # type: ignore[no-any-return]
+    return opportunity.products.aggregate(m=Min("price_band_min"))["m"]
 
 
 def build_snapshot(opportunity: Any, *, now: datetime, documents: dict[str, Document] | None = None,

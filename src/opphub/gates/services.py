@@ -14,14 +14,16 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from opphub import access
 from opphub.audit.services import audit_record, audit_snapshot
 from opphub.common.errors import Conflict, NotAllowed, ServiceError, StaleEdit
 from opphub.common.models import save_versioned
 from opphub.followups.models import RequestKind
 from opphub.followups.services import request_record, requests_close_for_objection
 from opphub.opportunities.messages import approval_name, document_name
+from opphub.opportunities.models import Opportunity
 from opphub.opportunities.playbooks import playbook_of
-from opphub.people import access
+from opphub.people.models import User
 
 from .models import (
     BUDGET_EVIDENCE,
@@ -45,17 +47,17 @@ RECORD_FIELDS = (
 )
 
 
-def card_url(opportunity: Any) -> str:
+def card_url(opportunity: Opportunity) -> str:
     return reverse("opportunities:card", kwargs={"number": opportunity.number})
 
 
-def _require_stage_worker(actor: Any, opportunity: Any) -> None:
+def _require_stage_worker(actor: User, opportunity: Opportunity) -> None:
     if not access.can_work_on_stage(actor, opportunity):
         raise NotAllowed(_("You cannot work on this opportunity."))
 
 
 @transaction.atomic
-def stage_record_update(*, actor: Any, opportunity: Any, data: Mapping[str, Any], now: datetime,
+def stage_record_update(*, actor: User, opportunity: Opportunity, data: Mapping[str, Any], now: datetime,
                         expected_version: int | None) -> StageRecord:
     """Change fields of the stage record (5W1H, proposal, budget facts, S4 and S5 fields)."""
     _require_stage_worker(actor, opportunity)
@@ -100,14 +102,14 @@ def document_types(playbook: Any) -> list[str]:
     return [*playbook.documents, *BUDGET_EVIDENCE.values()]
 
 
-def stored_name(opportunity: Any, playbook: Any, stage: str, doc_type: str, ext: str) -> str:
+def stored_name(opportunity: Opportunity, playbook: Any, stage: str, doc_type: str, ext: str) -> str:
     """S5 naming ``NUMBER-STAGE-DOCTYPE``: 2026-SH-001-S2-confirmation_sheet.pdf (the ZIP uses the names)."""
     index = playbook.stage_keys.index(stage) + 1 if stage in playbook.stage_keys else 0
     return f"{opportunity.number}-S{index}-{doc_type}{ext}"
 
 
 @transaction.atomic
-def document_upload(*, actor: Any, opportunity: Any, doc_type: str, upload: Any, now: datetime,
+def document_upload(*, actor: User, opportunity: Opportunity, doc_type: str, upload: Any, now: datetime,
                     confirmation: Any = None) -> Document:
     """File an upload under a document type of the opportunity's playbook, in the current stage. The
     customer's confirmation (signature scan or email) may come with it or later."""
@@ -131,7 +133,7 @@ def document_upload(*, actor: Any, opportunity: Any, doc_type: str, upload: Any,
     return doc
 
 
-def _attach_confirmation(doc: Document, confirmation: Any, *, actor: Any, now: datetime) -> None:
+def _attach_confirmation(doc: Document, confirmation: Any, *, actor: User, now: datetime) -> None:
     ext, _ct, _sha = check_upload(confirmation, field="confirmation")
     base = doc.stored_name.rsplit(".", 1)[0]
     doc.confirmation.save(f"{base}-confirmation{ext}", confirmation, save=False)
@@ -140,7 +142,7 @@ def _attach_confirmation(doc: Document, confirmation: Any, *, actor: Any, now: d
 
 
 @transaction.atomic
-def document_confirm(*, actor: Any, document: Document, confirmation: Any, now: datetime) -> Document:
+def document_confirm(*, actor: User, document: Document, confirmation: Any, now: datetime) -> Document:
     """Attach the customer's confirmation to an uploaded document (the evidence file is required)."""
     opportunity = document.opportunity
     _require_stage_worker(actor, opportunity)
@@ -154,7 +156,7 @@ def document_confirm(*, actor: Any, document: Document, confirmation: Any, now: 
 
 
 @transaction.atomic
-def requirement_scores_save(*, actor: Any, opportunity: Any, scores: Mapping[str, Any], now: datetime
+def requirement_scores_save(*, actor: User, opportunity: Opportunity, scores: Mapping[str, Any], now: datetime
                             ) -> list[RequirementScore]:
     """H1: score items of the 需求確認單 (0-100). Every bad value is reported; nothing is saved then."""
     _require_stage_worker(actor, opportunity)
@@ -197,7 +199,8 @@ def requirement_scores_save(*, actor: Any, opportunity: Any, scores: Mapping[str
 
 
 @transaction.atomic
-def objection_record(*, actor: Any, opportunity: Any, text: str, now: datetime, followup: Any = None) -> Objection:
+def objection_record(*, actor: User, opportunity: Opportunity, text: str, now: datetime,
+                     followup: Any = None) -> Objection:
     """S4: a customer objection, to be answered within the playbook's working days."""
     if not access.can_log_followup(actor, opportunity):
         raise NotAllowed(_("You cannot work on this opportunity."))
@@ -215,7 +218,7 @@ def objection_record(*, actor: Any, opportunity: Any, text: str, now: datetime, 
 
 
 @transaction.atomic
-def objection_resolve(*, actor: Any, objection: Objection, resolution: str, now: datetime) -> Objection:
+def objection_resolve(*, actor: User, objection: Objection, resolution: str, now: datetime) -> Objection:
     opportunity = objection.opportunity
     _require_stage_worker(actor, opportunity)
     if not resolution.strip():
@@ -242,7 +245,7 @@ def _approvers_of(opportunity: Any, key: str) -> list[Any]:
 
 
 @transaction.atomic
-def approval_request(*, actor: Any, opportunity: Any, key: str, now: datetime, note: str = "",
+def approval_request(*, actor: User, opportunity: Opportunity, key: str, now: datetime, note: str = "",
                      material: Document | None = None, to_stage: str = "", health: Any = None) -> Approval:
     """Ask for an approval the playbook requires (M2), or a health-score approval (H4). One request per
     key waits at a time; an already granted approval is not asked again."""
@@ -285,7 +288,7 @@ def approval_request(*, actor: Any, opportunity: Any, key: str, now: datetime, n
 
 
 @transaction.atomic
-def approval_decide(*, actor: Any, approval: Approval, approve: bool, comment: str, now: datetime) -> Approval:
+def approval_decide(*, actor: User, approval: Approval, approve: bool, comment: str, now: datetime) -> Approval:
     """Approve or reject (a rejection needs a comment). A second decision on the same request — a double
     submit, or two managers at once — is refused, naming the first decision."""
     opportunity = approval.opportunity

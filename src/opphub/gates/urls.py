@@ -1,12 +1,12 @@
 """Stage work routes under /opportunities/<number>/stage/ (namespace ``gates``)."""
 
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from . import urls_archive, views
 
 app_name = "gates"
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("<str:number>/stage/", views.stage_view, name="stage"),
     path("<str:number>/stage/record/", views.record_view, name="record"),
     path("<str:number>/stage/scores/", views.scores_view, name="scores"),

@@ -8,19 +8,20 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from opphub import access
 from opphub.common.errors import NotAllowed, ServiceError
 from opphub.common.forms import add_service_errors
 from opphub.opportunities.card import opportunity_for_card
 from opphub.opportunities.messages import approval_name, document_name
 from opphub.opportunities.playbooks import playbook_of
-from opphub.people import access
+from opphub.people.http import SignedInRequest
 
 from . import archive, services
 from .downloads import document_response
@@ -128,7 +129,7 @@ def _run(request: HttpRequest, opportunity: Any, form_name: str, form: Any, acti
         except ValidationError as exc:
             add_service_errors(form, exc)
         except ServiceError as exc:
-            for detail in exc.details or [exc.message]:
+            for detail in exc.details or [str(exc.message)]:
                 form.add_error(None, str(detail))
         else:
             messages.success(request, success)
@@ -147,7 +148,7 @@ def _act(request: HttpRequest, opportunity: Any, call: Any, success: Any, anchor
         for m in exc.messages:
             messages.error(request, m)
     except ServiceError as exc:
-        for m in exc.details or [exc.message]:
+        for m in exc.details or [str(exc.message)]:
             messages.error(request, str(m))
     else:
         messages.success(request, success(result) if callable(success) else success)
@@ -156,7 +157,7 @@ def _act(request: HttpRequest, opportunity: Any, call: Any, success: Any, anchor
 
 @login_required
 @require_POST
-def record_view(request: HttpRequest, number: str) -> HttpResponse:
+def record_view(request: SignedInRequest, number: str) -> HttpResponse:
     opportunity = opportunity_for_card(request.user, number)
     # the ModelForm validates into this (throwaway) copy; the service reads and writes its own
     form = StageRecordForm(request.POST, instance=stage_record_of(opportunity),
@@ -173,7 +174,7 @@ def record_view(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def scores_view(request: HttpRequest, number: str) -> HttpResponse:
+def scores_view(request: SignedInRequest, number: str) -> HttpResponse:
     opportunity = opportunity_for_card(request.user, number)
     playbook = playbook_of(opportunity.playbook_version)
     form = ScoresForm(request.POST, playbook=playbook)
@@ -185,7 +186,7 @@ def scores_view(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def upload_view(request: HttpRequest, number: str) -> HttpResponse:
+def upload_view(request: SignedInRequest, number: str) -> HttpResponse:
     opportunity = opportunity_for_card(request.user, number)
     playbook = playbook_of(opportunity.playbook_version)
     form = UploadForm(request.POST, request.FILES, playbook=playbook)
@@ -204,7 +205,7 @@ def _document(request: HttpRequest, number: str, pk: int) -> tuple[Any, Document
 
 @login_required
 @require_POST
-def confirm_view(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+def confirm_view(request: SignedInRequest, number: str, pk: int) -> HttpResponse:
     opportunity, document = _document(request, number, pk)
     form = ConfirmForm(request.POST, request.FILES)
     form.is_valid()
@@ -215,7 +216,7 @@ def confirm_view(request: HttpRequest, number: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def download_view(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+def download_view(request: HttpRequest, number: str, pk: int) -> FileResponse:
     """Downloads go through the access module: whoever may see the opportunity."""
     _opportunity, document = _document(request, number, pk)
     return document_response(document, confirmation=request.GET.get("confirmation") == "1")
@@ -223,7 +224,7 @@ def download_view(request: HttpRequest, number: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def approval_request_view(request: HttpRequest, number: str) -> HttpResponse:
+def approval_request_view(request: SignedInRequest, number: str) -> HttpResponse:
     opportunity = opportunity_for_card(request.user, number)
     playbook = playbook_of(opportunity.playbook_version)
     form = ApprovalRequestForm(request.POST, playbook=playbook, keys=list(playbook.approvals))
@@ -236,7 +237,7 @@ def approval_request_view(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def approval_decide_view(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+def approval_decide_view(request: SignedInRequest, number: str, pk: int) -> HttpResponse:
     opportunity = opportunity_for_card(request.user, number)
     approval = get_object_or_404(Approval, pk=pk, opportunity=opportunity)
     form = DecideForm(request.POST)
@@ -250,7 +251,7 @@ def approval_decide_view(request: HttpRequest, number: str, pk: int) -> HttpResp
 
 @login_required
 @require_POST
-def objection_view(request: HttpRequest, number: str) -> HttpResponse:
+def objection_view(request: SignedInRequest, number: str) -> HttpResponse:
     opportunity = opportunity_for_card(request.user, number)
     form = ObjectionForm(request.POST)
     return _run(request, opportunity, "objection_form", form,
@@ -261,7 +262,7 @@ def objection_view(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def resolve_view(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+def resolve_view(request: SignedInRequest, number: str, pk: int) -> HttpResponse:
     opportunity = opportunity_for_card(request.user, number)
     objection = get_object_or_404(Objection, pk=pk, opportunity=opportunity)
     resolution = str(ResolveForm(request.POST).data.get("resolution", ""))
@@ -292,7 +293,7 @@ def review_decide_view(request: HttpRequest, number: str, pk: int) -> HttpRespon
 
 @login_required
 @require_POST
-def assign_view(request: HttpRequest, number: str) -> HttpResponse:
+def assign_view(request: SignedInRequest, number: str) -> HttpResponse:
     """Assign a presales engineer, customer success manager or finance/legal reviewer (P2, P3, S4)."""
     from opphub.opportunities.services import opportunity_assign
     from opphub.people.models import User

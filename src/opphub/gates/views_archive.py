@@ -8,7 +8,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from opphub.people import access
+from opphub import access
 
 from .archive_zip import archive_zip_file, archive_zip_name
 from .report import lifecycle_report, report_filename, report_html, report_pdf

@@ -9,10 +9,10 @@ from django.conf import settings
 
 
 def _number(name: str, default: int) -> int:
-    value = getattr(settings, name, None)
+    value: str | int | None = getattr(settings, name, None)
     if value is None:
-        value = os.environ.get(name, default)
-    return int(value)
+        value = os.environ.get(name)
+    return default if value is None else int(value)
 
 
 def max_attempts() -> int:

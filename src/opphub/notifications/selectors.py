@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 
-from opphub.people import access
-from opphub.people.models import Team
+from opphub import access
+from opphub.people.models import Team, User
 
-from .models import Robot
+from .models import Delivery, Robot
 
 
-def robot_for(user: Any, vendor: str) -> Robot | None:
+def robot_for(user: User, vendor: str) -> Robot | None:
     """The robot of the nearest team, from the user's own team upwards, that has an active one of `vendor`."""
-    team_id = getattr(user, "team_id", None)
+    team_id = user.team_id
     if team_id is None:
         return None
     robots = {r.team_id: r for r in Robot.objects.filter(vendor=vendor, is_active=True)}
@@ -30,9 +28,9 @@ def robot_for(user: Any, vendor: str) -> Robot | None:
     return None
 
 
-def unread_count(user: Any) -> int:
+def unread_count(user: access.AnyUser) -> int:
     return access.visible_notifications(user).filter(read_at__isnull=True).count()
 
 
-def notifications_for(user: Any) -> QuerySet[Any]:
+def notifications_for(user: access.AnyUser) -> QuerySet[Delivery]:
     return access.visible_notifications(user).order_by("-created_at", "-id")

@@ -14,10 +14,11 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+
+from opphub.people.models import User
 
 from .models import ROBOT_CHANNELS, Channel, Delivery, Preference
 from .selectors import robot_for
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 OUTSIDE_CHANNELS = ("email", "wecom", "dingtalk", "feishu")
 
 
-def _default_channels(recipient: Any) -> tuple[str, ...]:
+def _default_channels(recipient: User) -> tuple[str, ...]:
     """The user's preferences; a robot channel only where the user's team (or a team above) has that robot."""
     pref = Preference.objects.filter(user=recipient).first()
     wanted = pref.channels() if pref else OUTSIDE_CHANNELS
@@ -52,7 +53,7 @@ def _schedule_send(pks: list[int]) -> None:
     transaction.on_commit(_enqueue)
 
 
-def notification_enqueue(*, recipient: Any, kind: str, key: str, subject: str, body: str, url: str = "",
+def notification_enqueue(*, recipient: User, kind: str, key: str, subject: str, body: str, url: str = "",
                          channels: tuple[str, ...] | None = None, mention_mobile: bool = False) -> list[Delivery]:
     """Queue a message for `recipient` (a User) on each channel (default: the user's preferences;
     'inapp' always). The rows are written in the caller's transaction (commit it and the message will be
@@ -86,7 +87,7 @@ def notification_enqueue(*, recipient: Any, kind: str, key: str, subject: str, b
     return rows
 
 
-def _channels(recipient: Any, channels: Sequence[str] | None) -> list[str]:
+def _channels(recipient: User, channels: Sequence[str] | None) -> list[str]:
     wanted = list(dict.fromkeys(["inapp", *(_default_channels(recipient) if channels is None else channels)]))
     unknown = [c for c in wanted if c not in Channel.values]
     if unknown:
@@ -98,7 +99,7 @@ def _channels(recipient: Any, channels: Sequence[str] | None) -> list[str]:
 class Message:
     """One message for :func:`notifications_enqueue_many` (the arguments of ``notification_enqueue``)."""
 
-    recipient: Any
+    recipient: User
     kind: str
     key: str
     subject: str
@@ -134,7 +135,7 @@ def notifications_enqueue_many(*, messages: Sequence[Message], batch: int = 500)
     return len(rows)
 
 
-def notification_mark_read(*, user: Any, deliveries: Iterable[int] | None = None, now: datetime) -> int:
+def notification_mark_read(*, user: User, deliveries: Iterable[int] | None = None, now: datetime) -> int:
     """Mark the user's in-app notifications read (all unread ones when ``deliveries`` is None)."""
     qs = Delivery.objects.filter(recipient=user, channel=Channel.INAPP, read_at__isnull=True)
     if deliveries is not None:
@@ -142,7 +143,7 @@ def notification_mark_read(*, user: Any, deliveries: Iterable[int] | None = None
     return qs.update(read_at=now)
 
 
-def preference_set(*, user: Any, channels: Iterable[str]) -> Preference:
+def preference_set(*, user: User, channels: Iterable[str]) -> Preference:
     chosen = set(channels)
     pref, _created = Preference.objects.update_or_create(
         user=user, defaults={c: c in chosen for c in OUTSIDE_CHANNELS})

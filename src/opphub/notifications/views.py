@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from opphub.people.http import SignedInRequest
+
 from .selectors import notifications_for, unread_count
 from .services import OUTSIDE_CHANNELS, notification_mark_read, preference_set
 
@@ -32,7 +34,7 @@ def bell_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def mark_read_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def mark_read_view(request: SignedInRequest, pk: int | None = None) -> HttpResponse:
     notification_mark_read(user=request.user, deliveries=None if pk is None else [pk], now=timezone.now())
     return redirect("notifications:list")
 
@@ -47,7 +49,7 @@ class PreferenceForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def preferences_view(request: HttpRequest) -> HttpResponse:
+def preferences_view(request: SignedInRequest) -> HttpResponse:
     pref = getattr(request.user, "notification_preference", None)
     initial = list(pref.channels()) if pref else list(OUTSIDE_CHANNELS)
     form = PreferenceForm(request.POST or None, initial={"channels": initial})

@@ -20,6 +20,7 @@ from django.http import Http404
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from opphub import access
 from opphub.audit.services import audit_history
 from opphub.common.money import money
 from opphub.customers.models import Contact, DecisionRole
@@ -27,7 +28,6 @@ from opphub.followups.models import FollowUp
 from opphub.methodology.playbook import Playbook
 from opphub.methodology.risk import RiskFlag
 from opphub.methodology.strategies import StrategyHint, counter_strategies
-from opphub.people import access
 
 from .models import Opportunity, Status
 from .playbooks import playbook_of
@@ -39,7 +39,7 @@ CHAIN_ORDER = (DecisionRole.DECISION_MAKER, DecisionRole.INFLUENCER, DecisionRol
 _REF = re.compile(r" \[#\d+\]")
 
 
-def opportunity_for_card(user: Any, number: str) -> Opportunity:
+def opportunity_for_card(user: access.AnyUser, number: str) -> Opportunity:
     """The opportunity with what its header needs, if the user may see it; else 404."""
     qs = access.visible_opportunities(user).select_related(
         "customer", "owner", "team", "region", "playbook_version", "pipeline")
@@ -134,9 +134,9 @@ def _steps(playbook: Playbook, opportunity: Opportunity) -> list[Step]:
 
 def _chain(contacts: list[Contact], contacted_ids: set[int]) -> list[ChainGroup]:
     labels = dict(DecisionRole.choices)
-    groups = {role: ChainGroup(str(role), str(labels[role]), []) for role in CHAIN_ORDER}
+    groups: dict[str, ChainGroup] = {role: ChainGroup(str(role), str(labels[role]), []) for role in CHAIN_ORDER}
     for c in contacts:
-        group = groups.get(c.decision_role, groups[DecisionRole.OTHER])  # type: ignore[call-overload]
+        group = groups.get(c.decision_role, groups[DecisionRole.OTHER])
         group.rows.append(ContactRow(c, c.pk in contacted_ids))
     return list(groups.values())
 
@@ -185,7 +185,7 @@ def timeline(opportunity: Opportunity, page: int) -> tuple[list[FollowUp], int, 
     return list(qs[start:start + TIMELINE_PAGE_SIZE]), total, page, pages
 
 
-def card_data(*, user: Any, opportunity: Opportunity, now: dt.datetime, page: int = 1) -> Card:
+def card_data(*, user: access.AnyUser, opportunity: Opportunity, now: dt.datetime, page: int = 1) -> Card:
     """Everything the card shows. ``opportunity`` comes from :func:`opportunity_for_card`."""
     playbook = playbook_of(opportunity.playbook_version)
     steps = _steps(playbook, opportunity)

@@ -23,13 +23,14 @@ from django.db.models import Q, QuerySet
 from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from opphub import access
+from opphub.common.forms import form_field
 from opphub.customers.models import Customer, Industry
 from opphub.methodology.playbook import Playbook
-from opphub.people import access
 from opphub.people.models import Team, User
 
 from .models import Product, Status
@@ -52,9 +53,10 @@ class QuickSelect(forms.Select):
     """Django's ``<select>`` markup, written in Python: the template widget renders one template per
     option, which the board and list pay on every request (about a hundred options)."""
 
-    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> str:
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None,
+               renderer: Any = None) -> SafeString:
         widget = self.get_context(name, value, attrs)["widget"]
-        parts = [format_html('<select name="{}"{}>', widget["name"], flatatt(widget["attrs"]))]
+        parts: list[str] = [format_html('<select name="{}"{}>', widget["name"], flatatt(widget["attrs"]))]
         for group, options, _index in widget["optgroups"]:
             if group:
                 parts.append(format_html('<optgroup label="{}">', group))
@@ -168,11 +170,12 @@ class OpportunityFilterForm(forms.Form):
         self.user, self.playbook = user, playbook
         self.today = timezone.localdate(now)
         lang = get_language()
-        self.fields["stage"].choices = [("", _("Any stage")),
-                                        *[(s.key, s.name.get(lang)) for s in playbook.stages]]
-        self.fields["owner"].queryset = self._owner_choices()
-        self.fields["team"].queryset = self._team_choices()
-        self.fields["product"].queryset = Product.objects.filter(active=True).only("id", "name")
+        form_field(self, "stage", forms.ChoiceField).choices = [
+            ("", _("Any stage")), *[(s.key, s.name.get(lang)) for s in playbook.stages]]
+        form_field(self, "owner", forms.ModelChoiceField).queryset = self._owner_choices()
+        form_field(self, "team", forms.ModelChoiceField).queryset = self._team_choices()
+        form_field(self, "product", forms.ModelChoiceField).queryset = (
+            Product.objects.filter(active=True).only("id", "name"))
         self._cleaned: dict[str, Any] | None = None
 
     # ---------------------------------------------------------------- choices the user may see

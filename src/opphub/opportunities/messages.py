@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Field
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from opphub.common.money import money
+from opphub.followups.models import Kind
+from opphub.gates.models import StageRecord
 from opphub.methodology.playbook import Playbook
 from opphub.methodology.stages import Unmet
+from opphub.opportunities.models import Opportunity
+from opphub.people.models import Role
 
 
 def stage_name(playbook: Playbook, key: str) -> str:
@@ -36,24 +45,19 @@ def approval_name(playbook: Playbook, key: str) -> str:
 
 
 def field_name(key: str) -> str:
-    from opphub.gates.models import StageRecord
-    from opphub.opportunities.models import Opportunity
-
     if key == "budget_range":
         return str(_("budget range"))
     for model in (Opportunity, StageRecord):
         try:
-            return str(model._meta.get_field(key).verbose_name)
-        except Exception:  # noqa: S112 - FieldDoesNotExist: try the next model
+            field = model._meta.get_field(key)
+        except FieldDoesNotExist:  # try the next model
             continue
+        if isinstance(field, Field):
+            return str(field.verbose_name)
     return key
 
 
 def _money(raw: str) -> str:
-    from decimal import Decimal, InvalidOperation
-
-    from opphub.common.money import money
-
     try:
         return money(Decimal(raw))
     except InvalidOperation:
@@ -65,16 +69,12 @@ def _percent(raw: str) -> str:
 
 
 def _role_name(key: str) -> str:
-    from opphub.people.models import Role
-
     names = {"presales": Role.PRESALES.label, "cs": Role.CUSTOMER_SUCCESS.label, "finance": Role.FINANCE.label,
              "legal": Role.LEGAL.label}
     return str(names.get(key, key))
 
 
 def _kind_name(key: str) -> str:
-    from opphub.followups.models import Kind
-
     try:
         return str(Kind(key).label)
     except ValueError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -204,7 +205,7 @@ class StageHistory(models.Model):
         return f"{self.stage} {self.entered_at:%Y-%m-%d}"
 
     @property
-    def duration(self):  # type: ignore[no-untyped-def]
+    def duration(self) -> dt.timedelta | None:
         return (self.left_at - self.entered_at) if self.left_at else None
 
 

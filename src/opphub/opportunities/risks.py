@@ -32,7 +32,7 @@ def _history_averages(playbook: Playbook, pipeline_id: int, version_id: int,
     window: one GROUP BY, cached for the day."""
     window = playbook.rules.stage_average_window_days
     key = f"opphub:stage-averages:{pipeline_id}:{version_id}:{window}:{now:%Y-%m-%d}"
-    found = cache.get(key)
+    found: dict[str, tuple[dt.timedelta | None, int]] | None = cache.get(key)
     if found is None:
         rows = (StageHistory.objects.filter(left_at__isnull=False, left_at__gte=now - dt.timedelta(days=window),
                                             opportunity__pipeline_id=pipeline_id,
@@ -42,7 +42,7 @@ def _history_averages(playbook: Playbook, pipeline_id: int, version_id: int,
                           n=Count("id")))
         found = {r["stage"]: (r["avg"], r["n"]) for r in rows}
         cache.set(key, found, CACHE_SECONDS)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def stage_average(playbook: Playbook, stage: str, now: dt.datetime, *, pipeline_id: int,

@@ -19,10 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 
+from opphub import access
 from opphub.common.money import yuan
 from opphub.customers.models import Customer
 from opphub.methodology.playbook import Playbook
-from opphub.people import access
 from opphub.people.models import User
 
 from .filters import OpportunityFilterForm, period_q
@@ -96,6 +96,7 @@ class Column:
     lost_total: Decimal = Decimal(0)
     cards: list[Any] = field(default_factory=list)
     cards_html: str = ""  # the cards' markup (views_board.cards_html)
+    list_url: str = ""  # the list page filtered to this column (views_board)
 
     @property
     def total_label(self) -> str:
@@ -142,13 +143,13 @@ def board_columns(*, user: Any, pipeline: Pipeline, playbook: Playbook, form: Op
         if col is not None and not col.closed:
             col.count, col.total = row["n"], row["total"] or Decimal(0)
     if archive is not None:
-        for row in closed_qs.order_by().values("status").annotate(n=Count("id"), total=Sum("amount")):
-            total = row["total"] or Decimal(0)
-            if row["status"] == Status.WON:
-                archive.won, archive.won_total = row["n"], total
+        for closed in closed_qs.order_by().values("status").annotate(n=Count("id"), total=Sum("amount")):
+            total = closed["total"] or Decimal(0)
+            if closed["status"] == Status.WON:
+                archive.won, archive.won_total = closed["n"], total
             else:
-                archive.lost, archive.lost_total = archive.lost + row["n"], archive.lost_total + total
-            archive.count += row["n"]
+                archive.lost, archive.lost_total = archive.lost + closed["n"], archive.lost_total + total
+            archive.count += closed["n"]
             archive.total += total
 
     labels = CardLabels(now)

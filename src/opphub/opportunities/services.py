@@ -9,26 +9,30 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from opphub import access
 from opphub.audit.services import audit_record, audit_snapshot
 from opphub.common.errors import MoveRefused, NotAllowed, StaleEdit
 from opphub.common.models import save_versioned
+from opphub.customers.models import Customer
 from opphub.gates.scoring import health_evaluate
 from opphub.gates.selectors import build_snapshot
 from opphub.methodology.stages import MoveRequest, check_close, check_close_with_gate, check_move_with_gate
-from opphub.people import access
-from opphub.people.models import Role
+from opphub.people.models import Role, User
 
 from .messages import stage_name, unmet_message
 from .models import Assignment, Opportunity, OpportunityEvent, Pipeline, Product, StageHistory, Status
 from .numbering import number_allocate
 from .playbooks import default_pipeline, playbook_of
+
+if TYPE_CHECKING:  # for the annotation only: no new run-time edge opportunities -> gates (D?? Layers and lint)
+    from opphub.gates.models import Approval
 
 EDITABLE_FIELDS = (
     "name", "amount", "expected_close_date", "source", "industry", "company_size", "pain_points",
@@ -46,7 +50,7 @@ def _audit_state(opportunity: Opportunity, products: Iterable[Product] | None = 
     return state
 
 
-def _check_owner(actor: Any, owner: Any) -> None:
+def _check_owner(actor: User, owner: User) -> None:
     if not access.assignable_owners(actor).filter(pk=owner.pk).exists():
         raise NotAllowed(_("You cannot make %(user)s the owner.") % {"user": owner})
     if owner.team_id is None:
@@ -64,7 +68,7 @@ def _validate(opportunity: Opportunity) -> None:
 
 
 @transaction.atomic
-def opportunity_create(*, actor: Any, customer: Any, data: Mapping[str, Any], now: datetime,
+def opportunity_create(*, actor: User, customer: Customer, data: Mapping[str, Any], now: datetime,
                        products: Iterable[Product] = (), owner: Any = None,
                        pipeline: Pipeline | None = None) -> Opportunity:
     """Create an opportunity in the first stage under its pipeline's current playbook version.
@@ -100,7 +104,7 @@ def opportunity_create(*, actor: Any, customer: Any, data: Mapping[str, Any], no
 
 
 @transaction.atomic
-def opportunity_update(*, actor: Any, opportunity: Opportunity, data: Mapping[str, Any], now: datetime,
+def opportunity_update(*, actor: User, opportunity: Opportunity, data: Mapping[str, Any], now: datetime,
                        expected_version: int | None, products: Iterable[Product] | None = None,
                        owner: Any = None) -> Opportunity:
     """Change fields of an opportunity. ``expected_version`` is the version the editor read."""
@@ -128,7 +132,7 @@ def opportunity_update(*, actor: Any, opportunity: Opportunity, data: Mapping[st
     return opportunity
 
 
-def _enter_stage(*, actor: Any, opportunity: Opportunity, stage: str, now: datetime, note: str) -> None:
+def _enter_stage(*, actor: User, opportunity: Opportunity, stage: str, now: datetime, note: str) -> None:
     StageHistory.objects.filter(opportunity=opportunity, left_at__isnull=True).update(left_at=now)
     StageHistory.objects.create(opportunity=opportunity, stage=stage, entered_at=now, moved_by=actor,
                                 note=note[:300])
@@ -162,7 +166,7 @@ def health_decides(playbook: Any, from_stage: str, to_stage: str) -> bool:
     return dst == src + 1 and src >= first and not playbook.stages[dst].closed
 
 
-def _relocate(*, actor: Any, opportunity: Opportunity, to_stage: str, now: datetime, note: str,
+def _relocate(*, actor: User, opportunity: Opportunity, to_stage: str, now: datetime, note: str,
               expected_version: int | None) -> None:
     before = _audit_state(opportunity)
     opportunity.stage, opportunity.stage_entered_at, opportunity.updated_at = to_stage, now, now
@@ -173,7 +177,7 @@ def _relocate(*, actor: Any, opportunity: Opportunity, to_stage: str, now: datet
 
 
 @transaction.atomic
-def opportunity_move_stage(*, actor: Any, opportunity: Opportunity, to_stage: str, now: datetime,
+def opportunity_move_stage(*, actor: User, opportunity: Opportunity, to_stage: str, now: datetime,
                            expected_version: int | None = None, note: str = "") -> Opportunity:
     """Move to another stage (board drag, button or API).
 
@@ -204,7 +208,7 @@ def opportunity_move_stage(*, actor: Any, opportunity: Opportunity, to_stage: st
     return opportunity
 
 
-def _health_decision(*, actor: Any, opportunity: Opportunity, to_stage: str, now: datetime,
+def _health_decision(*, actor: User, opportunity: Opportunity, to_stage: str, now: datetime,
                      expected_version: int | None, note: str) -> MoveOutcome:
     from opphub.gates.models import HEALTH_APPROVAL, Approval, ApprovalState
     from opphub.gates.notify import tell
@@ -243,7 +247,7 @@ def _health_decision(*, actor: Any, opportunity: Opportunity, to_stage: str, now
     return MoveOutcome("back", message, health=record)
 
 
-def opportunity_move_after_approval(*, actor: Any, approval: Any, now: datetime) -> Opportunity:
+def opportunity_move_after_approval(*, actor: User, approval: Approval, now: datetime) -> Opportunity:
     """H4: the manager approved a 60-80 score; the opportunity moves where it was asked to go, if it is
     still where it was and its gate is still met (otherwise the owner moves it once it is)."""
     opportunity = Opportunity.objects.select_for_update().get(pk=approval.opportunity_id)
@@ -260,7 +264,7 @@ def opportunity_move_after_approval(*, actor: Any, approval: Any, now: datetime)
 
 
 @transaction.atomic
-def opportunity_close(*, actor: Any, opportunity: Opportunity, outcome: str, now: datetime,
+def opportunity_close(*, actor: User, opportunity: Opportunity, outcome: str, now: datetime,
                       expected_version: int | None = None, note: str = "") -> Opportunity:
     """Mark won or lost; the opportunity enters the archive stage (S5)."""
     if not access.can_edit_opportunity(actor, opportunity):
@@ -307,7 +311,7 @@ def _service_contact_id(opportunity: Opportunity) -> int | None:
 
 
 @transaction.atomic
-def opportunity_assign(*, actor: Any, opportunity: Opportunity, user: Any, now: datetime) -> Assignment:
+def opportunity_assign(*, actor: User, opportunity: Opportunity, user: User, now: datetime) -> Assignment:
     """Assign a presales engineer, customer success manager or finance/legal reviewer."""
     if not access.can_edit_opportunity(actor, opportunity):
         raise NotAllowed(_("You cannot assign people to this opportunity."))

@@ -23,9 +23,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET
 
+from opphub import access
+from opphub.alerts.models import Alert, AlertKind
 from opphub.methodology.playbook import Playbook
 from opphub.methodology.risk import duration_flag
-from opphub.people import access
 
 from .filters import OpportunityFilterForm
 from .models import Status
@@ -111,8 +112,6 @@ def risky_numbers(columns: list[Column], playbook: Playbook, now: dt.datetime) -
 def scan_flags(columns: list[Column]) -> dict[int, set[str]]:
     """X3 flags the periodic scan stored (slow response, internal discussion) for the open cards shown:
     one query for the whole board (opphub.alerts)."""
-    from opphub.alerts.models import Alert, AlertKind
-
     ids = [c.id for col in columns if not col.closed for c in col.cards]
     found: dict[int, set[str]] = {}
     if not ids:

@@ -18,14 +18,22 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.middleware import HtmxDetails
 
 from opphub.common.errors import ServiceError
 from opphub.common.forms import add_service_errors
 from opphub.followups.forms import FollowUpForm
 from opphub.followups.models import CustomerRequest
 from opphub.followups.services import followup_log
+from opphub.people.http import SignedInRequest
 
 from .card import Card, card_data, opportunity_for_card
+
+
+class HtmxRequest(SignedInRequest):
+    """A signed-in request that went through django-htmx's middleware (settings.MIDDLEWARE), which sets ``htmx``."""
+
+    htmx: HtmxDetails
 
 
 def _page(request: HttpRequest) -> int:
@@ -58,7 +66,7 @@ def _waiting(opportunity: Any) -> list[CustomerRequest]:
 
 @login_required
 @require_POST
-def followup_create_view(request: HttpRequest, number: str) -> HttpResponse:
+def followup_create_view(request: HtmxRequest, number: str) -> HttpResponse:
     now = timezone.now()
     opportunity = opportunity_for_card(request.user, number)
     card = card_data(user=request.user, opportunity=opportunity, now=now)

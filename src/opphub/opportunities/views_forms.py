@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from opphub import access
 from opphub.common.forms import call_service, safe_next
-from opphub.people import access
 
 from .forms import OpportunityCreateForm, OpportunityEditForm
 from .services import opportunity_create, opportunity_update

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from opphub.people import access
+from opphub import access
 
 from .filters import OpportunityFilterForm
 from .playbooks import playbook_of

@@ -28,9 +28,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from opphub import access
 from opphub.common.errors import ServiceError
 from opphub.common.forms import safe_next
-from opphub.people import access
+from opphub.people.http import SignedInRequest
 
 from .messages import stage_name
 from .models import Status
@@ -61,7 +62,7 @@ def _version(request: HttpRequest) -> int | None:
 
 def _errors_of(exc: Exception) -> tuple[int, list[str]]:
     if isinstance(exc, ServiceError):
-        return exc.status, [str(m) for m in (exc.details or [exc.message])]
+        return exc.status, [str(m) for m in (exc.details or [str(exc.message)])]
     if isinstance(exc, ValidationError):
         return 400, [str(m) for m in exc.messages]
     return 400, [str(exc)]
@@ -103,7 +104,7 @@ def _respond(request: HttpRequest, number: str, action: Any, success: Any) -> Ht
 
 @login_required
 @require_POST
-def move_view(request: HttpRequest, number: str) -> HttpResponse:
+def move_view(request: SignedInRequest, number: str) -> HttpResponse:
     to_stage = request.POST.get("to_stage", "").strip()
     note = request.POST.get("note", "")
 
@@ -124,7 +125,7 @@ def move_view(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def close_view(request: HttpRequest, number: str) -> HttpResponse:
+def close_view(request: SignedInRequest, number: str) -> HttpResponse:
     outcome = request.POST.get("outcome", "").strip()
     note = request.POST.get("note", "")
 

@@ -51,7 +51,7 @@ class CalendarOverrideAdmin(AuditedAdmin):
 
 
 @admin.register(HolidayImport)
-class HolidayImportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class HolidayImportAdmin(admin.ModelAdmin):
     """The imported years, read-only (import on /working-days/import/); deleting one returns its year to
     the package's data, or to the Monday-Friday estimate."""
 

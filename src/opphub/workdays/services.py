@@ -8,8 +8,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from opphub import access
 from opphub.audit.services import audit_record
-from opphub.people import access
 
 from .calendar import forget_imported_years
 from .holiday_lines import HOLIDAY, WORKDAY, LineError, parse_holiday_lines

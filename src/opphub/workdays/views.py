@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from opphub.people import access
+from opphub import access
 
 from .calendar import missing_schedule_years
 from .forms import HolidayImportForm

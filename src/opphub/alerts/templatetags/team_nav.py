@@ -1,5 +1,5 @@
 """``{{ user|sees_team_pages }}``: whether the main navigation links Team health and the weekly review
-(spec P4). Decided by ``people.access.can_see_team_pages`` from the role on the user: no query."""
+(spec P4). Decided by ``access.can_see_team_pages`` from the role on the user: no query."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from django import template
 
-from opphub.people import access
+from opphub import access
 
 register = template.Library()
 

@@ -9,7 +9,7 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
-from opphub.people import access
+from opphub import access
 from opphub.workdays.calendar import missing_schedule_years as _missing
 
 register = template.Library()

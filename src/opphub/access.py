@@ -12,17 +12,39 @@ opportunity. Anything else is answered with 404, so the existence of a record do
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias, TypeGuard
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, Q, QuerySet
 from django.http import Http404
 
-from .models import Role, Team, User
+from opphub.alerts.models import Alert, PenaltyEntry
+from opphub.customers.models import Contact, Customer
+from opphub.followups.models import FollowUp
+from opphub.gates.models import Approval, ApprovalState
+from opphub.notifications.models import Channel, Delivery
+from opphub.opportunities.models import Assignment, Opportunity
+from opphub.people.models import Role, Team, User
+
+# Who asks: a signed-in user, or the anonymous one of a request (which sees nothing). The functions that
+# only make sense for a signed-in user take `User`.
+AnyUser: TypeAlias = User | AnonymousUser
+
+_TEAMS_CACHE = "_opphub_managed_team_ids"
 
 ALL_SEEING = {Role.DIRECTOR, Role.ADMIN}
 SUPPORT_ROLES = {Role.PRESALES, Role.CUSTOMER_SUCCESS, Role.FINANCE, Role.LEGAL}
 REVIEW_ONLY = {Role.FINANCE, Role.LEGAL}
 CREATORS = {Role.REP, Role.MANAGER, Role.DIRECTOR, Role.ADMIN}
+
+
+def signed_in(user: AnyUser) -> TypeGuard[User]:
+    """A signed-in user (active or not); the anonymous user of a request is not."""
+    return isinstance(user, User) and user.is_authenticated
+
+
+def _active(user: AnyUser) -> TypeGuard[User]:
+    return signed_in(user) and user.is_active
 
 
 def _team_tree() -> tuple[dict[int, list[int]], dict[int, int | None]]:
@@ -34,13 +56,13 @@ def _team_tree() -> tuple[dict[int, list[int]], dict[int, int | None]]:
     return children, managers
 
 
-def managed_team_ids(user: Any) -> frozenset[int]:
+def managed_team_ids(user: AnyUser) -> frozenset[int]:
     """Teams a manager manages, with every team below them. Cached on the user for one request."""
-    cached = getattr(user, "_opphub_managed_team_ids", None)
+    cached: frozenset[int] | None = getattr(user, _TEAMS_CACHE, None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     result: set[int] = set()
-    if getattr(user, "is_authenticated", False) and user.role == Role.MANAGER:
+    if signed_in(user) and user.role == Role.MANAGER:
         children, managers = _team_tree()
         stack = [tid for tid, mid in managers.items() if mid == user.pk]
         while stack:
@@ -49,38 +71,28 @@ def managed_team_ids(user: Any) -> frozenset[int]:
                 result.add(tid)
                 stack.extend(children.get(tid, []))
     frozen = frozenset(result)
-    user._opphub_managed_team_ids = frozen
+    setattr(user, _TEAMS_CACHE, frozen)
     return frozen
 
 
-def sees_all(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active
-                and (user.role in ALL_SEEING or user.is_superuser))
+def sees_all(user: AnyUser) -> bool:
+    return _active(user) and (user.role in ALL_SEEING or user.is_superuser)
 
 
-def _assignment_model() -> Any:
-    from opphub.opportunities.models import Assignment
-
-    return Assignment
-
-
-def visible_opportunities(user: Any) -> QuerySet[Any]:
-    from opphub.opportunities.models import Opportunity
-
+def visible_opportunities(user: AnyUser) -> QuerySet[Opportunity]:
     qs = Opportunity.objects.all()
     if sees_all(user):
         return qs
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not _active(user):
         return qs.none()
     base = opportunity_filter_exists(user)
     return qs.filter(base)
 
 
-def opportunity_filter_exists(user: Any) -> Q:
+def opportunity_filter_exists(user: User) -> Q:
     """The visibility rule as a Q over Opportunity (a subquery for assignments: no duplicate rows)."""
     # "pk IN (SELECT opportunity_id FROM assignment WHERE user = ?)" lets the planner start from the
     # user's few assignments; a correlated EXISTS made SQLite scan every opportunity.
-    Assignment = _assignment_model()
     assigned = Q(pk__in=Assignment.objects.filter(user=user).values("opportunity_id"))
     if user.role == Role.REP:
         return Q(owner=user) | assigned
@@ -91,21 +103,19 @@ def opportunity_filter_exists(user: Any) -> Q:
     return Q(pk__in=[])
 
 
-def get_opportunity(user: Any, **lookup: Any) -> Any:
+def get_opportunity(user: AnyUser, **lookup: Any) -> Opportunity:
     """The opportunity if the user may see it, else Http404 (never 403: existence does not leak)."""
     try:
         return visible_opportunities(user).get(**lookup)
-    except (visible_opportunities(user).model.DoesNotExist, ValueError):
+    except (Opportunity.DoesNotExist, ValueError):
         raise Http404 from None
 
 
-def visible_customers(user: Any) -> QuerySet[Any]:
-    from opphub.customers.models import Customer
-
+def visible_customers(user: AnyUser) -> QuerySet[Customer]:
     qs = Customer.objects.all()
     if sees_all(user):
         return qs
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not _active(user):
         return qs.none()
     # "pk IN (customers of the visible opportunities)": the planners build that set once, where a
     # correlated EXISTS probed the opportunities again for every customer.
@@ -115,45 +125,38 @@ def visible_customers(user: Any) -> QuerySet[Any]:
     return qs.filter(rule)
 
 
-def _subtree_members(user: Any) -> QuerySet[User]:
+def _subtree_members(user: User) -> QuerySet[User, Any]:
     """The people in the teams a manager manages (a subquery on the small user table, no JOIN)."""
     return User.objects.filter(team_id__in=managed_team_ids(user)).values("pk")
 
 
-def get_customer(user: Any, **lookup: Any) -> Any:
-    qs = visible_customers(user)
+def get_customer(user: AnyUser, **lookup: Any) -> Customer:
     try:
-        return qs.get(**lookup)
-    except (qs.model.DoesNotExist, ValueError):
+        return visible_customers(user).get(**lookup)
+    except (Customer.DoesNotExist, ValueError):
         raise Http404 from None
 
 
-def visible_contacts(user: Any) -> QuerySet[Any]:
-    from opphub.customers.models import Contact
-
+def visible_contacts(user: AnyUser) -> QuerySet[Contact]:
     if sees_all(user):
         return Contact.objects.all()
     return Contact.objects.filter(customer__in=visible_customers(user).values("pk"))
 
 
-def contacts_of(user: Any, opportunity: Any) -> QuerySet[Any]:
+def contacts_of(user: AnyUser, opportunity: Opportunity) -> QuerySet[Contact]:
     """The contacts of an opportunity's customer, for a user who may see the opportunity.
 
     A visible opportunity makes its customer, and so the customer's contacts, visible (the rules
     above): this asks only "is this one opportunity visible" (a primary-key probe, evaluated once)
     instead of working out every customer the user may see. Empty when the opportunity is not visible.
     """
-    from opphub.customers.models import Contact
-
     qs = Contact.objects.filter(customer_id=opportunity.customer_id)
     if sees_all(user):
         return qs
     return qs.filter(Exists(visible_opportunities(user).filter(pk=opportunity.pk)))
 
 
-def visible_followups(user: Any) -> QuerySet[Any]:
-    from opphub.followups.models import FollowUp
-
+def visible_followups(user: AnyUser) -> QuerySet[FollowUp]:
     if sees_all(user):
         return FollowUp.objects.all()
     return FollowUp.objects.filter(opportunity__in=visible_opportunities(user).values("pk"))
@@ -162,30 +165,36 @@ def visible_followups(user: Any) -> QuerySet[Any]:
 # ------------------------------------------------------------------------------------ actions
 
 
-def can_create_records(user: Any) -> bool:
+def can_create_records(user: AnyUser) -> bool:
     """Reps, managers, directors and admins create customers, contacts and opportunities."""
-    return bool(getattr(user, "is_authenticated", False) and (user.role in CREATORS or user.is_superuser))
+    return signed_in(user) and (user.role in CREATORS or user.is_superuser)
 
 
-def can_edit_opportunity(user: Any, opportunity: Any) -> bool:
+def can_edit_opportunity(user: AnyUser, opportunity: Opportunity) -> bool:
     """Owner, the managers above its team, director and admin. (Supporters log, they don't edit.)"""
     if sees_all(user):
         return True
+    if not signed_in(user):
+        return False
     if opportunity.owner_id == user.pk:
         return True
     return bool(user.role == Role.MANAGER and opportunity.team_id in managed_team_ids(user))
 
 
-def can_log_followup(user: Any, opportunity: Any) -> bool:
+def can_log_followup(user: AnyUser, opportunity: Opportunity) -> bool:
     """Everyone who may see the opportunity except the finance/legal reviewers."""
+    if not signed_in(user):
+        return False
     if user.role in REVIEW_ONLY and not user.is_superuser:
         return False
     return visible_opportunities(user).filter(pk=opportunity.pk).exists()
 
 
-def can_edit_customer(user: Any, customer: Any) -> bool:
+def can_edit_customer(user: AnyUser, customer: Customer) -> bool:
     if sees_all(user):
         return True
+    if not signed_in(user):
+        return False
     if user.role in REVIEW_ONLY or user.role in {Role.PRESALES, Role.CUSTOMER_SUCCESS}:
         return False
     if customer.owner_id == user.pk:
@@ -200,22 +209,24 @@ def can_edit_customer(user: Any, customer: Any) -> bool:
                 and User.objects.filter(pk=customer.owner_id, team_id__in=managed_team_ids(user)).exists())
 
 
-def assignable_owners(user: Any) -> QuerySet[User]:
+def assignable_owners(user: AnyUser) -> QuerySet[User]:
     """Who a user may make the owner of an opportunity or customer."""
     qs = User.objects.filter(is_active=True, role__in=[Role.REP, Role.MANAGER, Role.DIRECTOR])
     if sees_all(user):
         return qs
+    if not signed_in(user):
+        return qs.none()
     if user.role == Role.MANAGER:
         return qs.filter(Q(team_id__in=managed_team_ids(user)) | Q(pk=user.pk))
     return qs.filter(pk=user.pk)
 
 
-def owner_filter_choices(user: Any) -> QuerySet[User]:
+def owner_filter_choices(user: AnyUser) -> QuerySet[User]:
     """Whom a user may pick in the "owner" filter of the board and the list: taken from the org, never
     from the opportunities. Director/admin: every active sales person; manager: the people they may
     make owners (their teams and themselves); rep: themselves; presales, customer success, finance and
     legal (who support opportunities of any team): every active sales person."""
-    if user.role in SUPPORT_ROLES and not sees_all(user):
+    if signed_in(user) and user.role in SUPPORT_ROLES and not sees_all(user):
         return User.objects.filter(is_active=True, role__in=[Role.REP, Role.MANAGER, Role.DIRECTOR])
     return assignable_owners(user)
 
@@ -227,35 +238,36 @@ def owner_filter_choices(user: Any) -> QuerySet[User]:
 APPROVER_ROLES = {"contract_finance": Role.FINANCE, "contract_legal": Role.LEGAL}
 
 
-def can_work_on_stage(user: Any, opportunity: Any) -> bool:
+def can_work_on_stage(user: AnyUser, opportunity: Opportunity) -> bool:
     """Upload documents, fill stage records, score items: whoever edits it, plus its assigned presales
     engineers and customer success managers (they write minutes and hand-over notes)."""
     if can_edit_opportunity(user, opportunity):
         return True
-    if user.role not in (Role.PRESALES, Role.CUSTOMER_SUCCESS):
+    if not signed_in(user) or user.role not in (Role.PRESALES, Role.CUSTOMER_SUCCESS):
         return False
-    return _assignment_model().objects.filter(opportunity=opportunity, user=user).exists()
+    return Assignment.objects.filter(opportunity=opportunity, user=user).exists()
 
 
-def can_decide_approval(user: Any, opportunity: Any, key: str) -> bool:
+def can_decide_approval(user: AnyUser, opportunity: Opportunity, key: str) -> bool:
     """M2/H4: the finance (legal) reviewer assigned to the opportunity decides the finance (legal) contract
     review; the sales managers above its team, a director or an admin decide the others. Nobody approves
     their own request: the owner cannot approve even as a manager (checked by the service)."""
+    if not signed_in(user):
+        return False
     role = APPROVER_ROLES.get(key)
     if role is not None:
         return bool(user.role == role
-                    and _assignment_model().objects.filter(opportunity=opportunity, user=user).exists())
+                    and Assignment.objects.filter(opportunity=opportunity, user=user).exists())
     if sees_all(user):
         return True
     return bool(user.role == Role.MANAGER and opportunity.team_id in managed_team_ids(user))
 
 
-def approvals_waiting_for(user: Any) -> QuerySet[Any]:
+def approvals_waiting_for(user: AnyUser) -> QuerySet[Approval]:
     """Pending approvals this user may decide (for their to-do list)."""
-    from opphub.gates.models import Approval, ApprovalState
-
     pending = Approval.objects.filter(state=ApprovalState.PENDING)
-    Assignment = _assignment_model()
+    if not signed_in(user):
+        return pending.none()
     role_keys = [k for k, r in APPROVER_ROLES.items() if r == user.role]
     if role_keys:
         return pending.filter(key__in=role_keys,
@@ -268,11 +280,9 @@ def approvals_waiting_for(user: Any) -> QuerySet[Any]:
     return pending.none()
 
 
-def approval_requests_by(user: Any) -> QuerySet[Any]:
+def approval_requests_by(user: AnyUser) -> QuerySet[Approval]:
     """The user's own approval requests still waiting for a decision, on opportunities they may see."""
-    from opphub.gates.models import Approval, ApprovalState
-
-    if not getattr(user, "is_authenticated", False):
+    if not signed_in(user):
         return Approval.objects.none()
     pending = Approval.objects.filter(state=ApprovalState.PENDING, requested_by=user)
     if sees_all(user):
@@ -280,16 +290,14 @@ def approval_requests_by(user: Any) -> QuerySet[Any]:
     return pending.filter(opportunity__in=visible_opportunities(user).values("pk"))
 
 
-def can_review_loss(user: Any) -> bool:
+def can_review_loss(user: AnyUser) -> bool:
     """S5: the sales committee (directors, administrators) accepts or returns a loss analysis."""
     return sees_all(user)
 
 
-def visible_notifications(user: Any) -> QuerySet[Any]:
+def visible_notifications(user: AnyUser) -> QuerySet[Delivery]:
     """In-app notifications: a user sees only their own (administrators see failures in the back office)."""
-    from opphub.notifications.models import Channel, Delivery
-
-    if not getattr(user, "is_authenticated", False):
+    if not signed_in(user):
         return Delivery.objects.none()
     return Delivery.objects.filter(recipient=user, channel=Channel.INAPP)
 
@@ -297,38 +305,33 @@ def visible_notifications(user: Any) -> QuerySet[Any]:
 # ------------------------------------------------------------------ team pages, alerts, penalties (M3, P4, P6)
 
 
-def can_see_team_pages(user: Any) -> bool:
+def can_see_team_pages(user: AnyUser) -> bool:
     """Team health and the weekly review (P4): managers (their teams), directors and admins (all)."""
-    return bool(getattr(user, "is_authenticated", False) and user.is_active
-                and (sees_all(user) or user.role == Role.MANAGER))
+    return _active(user) and (sees_all(user) or user.role == Role.MANAGER)
 
 
-def team_members(user: Any) -> QuerySet[User]:
+def team_members(user: AnyUser) -> QuerySet[User]:
     """The people whose health a user may look at: everyone for a director/admin, the members of the
     managed subtree for a manager, nobody otherwise."""
     if sees_all(user):
         return User.objects.filter(is_active=True)
-    if getattr(user, "is_authenticated", False) and user.role == Role.MANAGER:
+    if signed_in(user) and user.role == Role.MANAGER:
         return User.objects.filter(is_active=True, team_id__in=managed_team_ids(user))
     return User.objects.none()
 
 
-def visible_alerts(user: Any) -> QuerySet[Any]:
+def visible_alerts(user: AnyUser) -> QuerySet[Alert]:
     """Alerts follow their opportunity (the opportunity rules above)."""
-    from opphub.alerts.models import Alert
-
     if sees_all(user):
         return Alert.objects.all()
     return Alert.objects.filter(opportunity__in=visible_opportunities(user).values("pk"))
 
 
-def visible_penalties(user: Any) -> QuerySet[Any]:
+def visible_penalties(user: AnyUser) -> QuerySet[PenaltyEntry]:
     """A rep sees their own ledger; a manager that of the people in the managed subtree; director/admin all."""
-    from opphub.alerts.models import PenaltyEntry
-
     if sees_all(user):
         return PenaltyEntry.objects.all()
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not _active(user):
         return PenaltyEntry.objects.none()
     rule = Q(user=user)
     if user.role == Role.MANAGER:
@@ -336,13 +339,13 @@ def visible_penalties(user: Any) -> QuerySet[Any]:
     return PenaltyEntry.objects.filter(rule)
 
 
-def can_reverse_penalty(user: Any, entry: Any) -> bool:
+def can_reverse_penalty(user: AnyUser, entry: PenaltyEntry) -> bool:
     """P6: the manager of the penalised person's team (or above), a director or an admin; never one's own."""
     if entry.user_id == getattr(user, "pk", None):
         return False
     if sees_all(user):
         return True
-    return bool(getattr(user, "is_authenticated", False) and user.role == Role.MANAGER
+    return bool(signed_in(user) and user.role == Role.MANAGER
                 and User.objects.filter(pk=entry.user_id, team_id__in=managed_team_ids(user)).exists())
 
 
