@@ -7,6 +7,6 @@ def test_create_numbers_and_history(org):
     opp = make_opportunity(actor=org.r1, now=NOW)
     assert opp.number == "2026-SH-001"
     assert opp.stage == "discovery"
-    assert opp.playbook_version.version == "1.2.0"
+    assert opp.playbook_version.version == "1.3.0"
     assert list(opp.stage_history.values_list("stage", flat=True)) == ["discovery"]
     assert make_opportunity(actor=org.r1, now=NOW).number == "2026-SH-002"

@@ -83,7 +83,7 @@ def test_win_archive_and_health_history(org):
     opp = advance_to(make_opportunity(actor=org.r1), "closing")
     c = token_client(org.r1)
     scores = c.get(url(opp, "/health-scores")).json()
-    assert scores and scores[0]["playbook_version"] == "1.2.0" and "inputs" in scores[0]["detail"]
+    assert scores and scores[0]["playbook_version"] == "1.3.0" and "inputs" in scores[0]["detail"]
     fulfil(opp)
     assert c.post(url(opp, "/close"), {"outcome": "won"}, content_type=JSON).status_code == 200
     r = c.post(url(opp, "/archive"), content_type=JSON)

@@ -155,7 +155,7 @@ def test_broken_gate_keys_name_key_and_problem(old, new, key, problem):
 def test_standard_playbook_holds_the_gate_rules():
     """spec: S1-S5, M2, M3 — gates, their thresholds, deadlines and the escalation grace are playbook values."""
     book = load_playbook_file(STANDARD)
-    assert book.version == "1.2.0"
+    assert book.version == "1.3.0"
     assert book.rules.escalation_grace_hours == 24
     s2, s3, s4 = book.stage("confirmation"), book.stage("solution"), book.stage("closing")
     assert s2.entry_rules.min_requirement_match == Decimal(70)
