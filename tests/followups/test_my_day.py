@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from opphub.followups.selectors import UPCOMING_LIMIT, my_day
 from opphub.followups.services import followup_log
 from opphub.gates.services import approval_decide, approval_request
-from opphub.opportunities.services import opportunity_move_stage
+from opphub.workflow.services import opportunity_move_stage
 from tests.factories import make_opportunity
 from tests.stagework import fulfil
 

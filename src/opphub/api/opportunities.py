@@ -16,13 +16,9 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from opphub.opportunities.models import Opportunity, Pipeline, Product, StageHistory
-from opphub.opportunities.services import (
-    opportunity_close,
-    opportunity_create,
-    opportunity_move_stage,
-    opportunity_update,
-)
+from opphub.opportunities.services import opportunity_create, opportunity_update
 from opphub.people import access
+from opphub.workflow.services import opportunity_close, opportunity_move_stage
 
 from .common import Text, active_user, actor, changes, page, user_ref
 from .errors import FieldError
@@ -129,9 +125,9 @@ def patch_opportunity(request: HttpRequest, number: Text, payload: OpportunityPa
 def move_opportunity(request: HttpRequest, number: Text, payload: MoveIn) -> dict[str, Any]:
     user = actor(request)
     opportunity = _get(user, number)
-    opportunity_move_stage(actor=user, opportunity=opportunity, to_stage=payload.to_stage.strip(),
-                           expected_version=payload.version, note=payload.note, now=timezone.now())
-    return _out(opportunity)
+    outcome = opportunity_move_stage(actor=user, opportunity=opportunity, to_stage=payload.to_stage.strip(),
+                                     expected_version=payload.version, note=payload.note, now=timezone.now())
+    return _out(outcome.opportunity)
 
 
 @router.post("/{number}/close", response=OpportunityOut, summary="Close as won or lost (into S5 archive)")

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "opphub.notifications",
     "opphub.gates",
+    "opphub.workflow",
     "opphub.alerts",
 ]
 

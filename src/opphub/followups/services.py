@@ -12,7 +12,9 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from opphub.common.errors import NotAllowed
+from opphub.common.inputs import inputs_changed
 from opphub.customers.models import Contact
+from opphub.methodology.playbook import DECISION_ROLES
 from opphub.opportunities.models import Opportunity
 from opphub.people import access
 
@@ -55,4 +57,6 @@ def followup_log(*, actor: Any, opportunity: Opportunity, data: Mapping[str, Any
     from opphub.alerts.services import alerts_followup_logged  # the open touch/zombie alerts end now
 
     alerts_followup_logged(opportunity=opportunity, occurred_at=followup.occurred_at, now=now)
+    if any(c.decision_role in DECISION_ROLES for c in contacts):  # H2 changed: the H4 review (the scan
+        inputs_changed(actor=actor, opportunity=opportunity, now=now)  # catches the other gate activities)
     return followup

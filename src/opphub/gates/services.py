@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from opphub.audit.services import audit_record, audit_snapshot
 from opphub.common.errors import Conflict, NotAllowed, ServiceError, StaleEdit
+from opphub.common.inputs import inputs_changed
 from opphub.common.models import save_versioned
 from opphub.opportunities.messages import approval_name, document_name
 from opphub.opportunities.playbooks import playbook_of
@@ -90,6 +91,7 @@ def stage_record_update(*, actor: Any, opportunity: Any, data: Mapping[str, Any]
     else:
         save_versioned(record, expected_version=expected_version, fields=[*data, "updated_at"])
     audit_record(actor=actor, instance=record, before=before, after=audit_snapshot(record, RECORD_FIELDS), now=now)
+    inputs_changed(actor=actor, opportunity=opportunity, now=now)  # budget facts, 5W1H, proposal (H3, H4, M2)
     return record
 
 
@@ -126,6 +128,7 @@ def document_upload(*, actor: Any, opportunity: Any, doc_type: str, upload: Any,
     doc.save()
     audit_record(actor=actor, instance=opportunity, before={"documents": ""},
                  after={"documents": f"+ {name} ({upload.name})"}, now=now)
+    inputs_changed(actor=actor, opportunity=opportunity, now=now)  # a gate document or budget evidence
     return doc
 
 
@@ -148,6 +151,7 @@ def document_confirm(*, actor: Any, document: Document, confirmation: Any, now: 
     document.save(update_fields=["confirmation", "confirmation_name", "confirmed_at", "confirmed_by"])
     audit_record(actor=actor, instance=opportunity, before={"confirmations": ""},
                  after={"confirmations": f"+ {document.stored_name}: {confirmation.name}"}, now=now)
+    inputs_changed(actor=actor, opportunity=opportunity, now=now)  # the customer's confirmation (M2, H4)
     return document
 
 
@@ -191,6 +195,7 @@ def requirement_scores_save(*, actor: Any, opportunity: Any, scores: Mapping[str
         saved.append(row)
     after = {"requirement_scores": ", ".join(f"{k}={v.score}" for k, v in sorted(existing.items()))}
     audit_record(actor=actor, instance=opportunity, before=before, after=after, now=now)
+    inputs_changed(actor=actor, opportunity=opportunity, now=now)  # H1
     return saved
 
 
@@ -305,10 +310,9 @@ def approval_decide(*, actor: Any, approval: Approval, approve: bool, comment: s
         "number": opportunity.number, "approval": name}
     tell(recipient=opportunity.owner, kind="approval_decided", key=f"approval:{approval.pk}:decided",
          subject=subject, body=comment, url=card_url(opportunity))
-    if approve and approval.key == HEALTH_APPROVAL and approval.to_stage:
-        from opphub.opportunities.services import opportunity_move_after_approval
-
-        opportunity_move_after_approval(actor=actor, approval=approval, now=now)
+    # a granted approval completes a gate (S1 screening report, S4 reviews) or, for an H4 health-score
+    # approval, lets the move go ahead: the workflow's H4 review moves it if the gate is still met
+    inputs_changed(actor=actor, opportunity=opportunity, now=now)
     return approval
 
 

@@ -23,8 +23,9 @@ from opphub.common.errors import ServiceError
 from opphub.common.forms import add_service_errors
 from opphub.followups.forms import FollowUpForm
 from opphub.followups.services import followup_log
+from opphub.opportunities.card import Card, opportunity_for_card
 
-from .card import Card, card_data, opportunity_for_card
+from .card import card_page
 
 
 def _page(request: HttpRequest) -> int:
@@ -44,7 +45,7 @@ def _context(card: Card, form: FollowUpForm | None, *, logged: bool = False) -> 
 def card_view(request: HttpRequest, number: str) -> HttpResponse:
     now = timezone.now()
     opportunity = opportunity_for_card(request.user, number)
-    card = card_data(user=request.user, opportunity=opportunity, now=now, page=_page(request))
+    card = card_page(user=request.user, opportunity=opportunity, now=now, page=_page(request))
     form = FollowUpForm(contacts=card.contacts, now=now) if card.can_log else None
     return render(request, "opportunities/card.html", _context(card, form))
 
@@ -54,7 +55,7 @@ def card_view(request: HttpRequest, number: str) -> HttpResponse:
 def followup_create_view(request: HttpRequest, number: str) -> HttpResponse:
     now = timezone.now()
     opportunity = opportunity_for_card(request.user, number)
-    card = card_data(user=request.user, opportunity=opportunity, now=now)
+    card = card_page(user=request.user, opportunity=opportunity, now=now)
     if not card.can_log:
         raise PermissionDenied(_("You cannot log follow-ups on this opportunity."))
     form = FollowUpForm(request.POST, contacts=card.contacts, now=now)
@@ -71,7 +72,7 @@ def followup_create_view(request: HttpRequest, number: str) -> HttpResponse:
                 messages.success(request, _("Follow-up logged."))
                 return HttpResponseRedirect(reverse("opportunities:card", kwargs={"number": number})
                                             + "#followups")
-            card = card_data(user=request.user, opportunity=opportunity, now=now)
+            card = card_page(user=request.user, opportunity=opportunity, now=now)
             fresh = FollowUpForm(contacts=card.contacts, now=now)
             return render(request, "opportunities/_timeline_block.html",
                           {**_context(card, fresh, logged=True), "oob": True})
