@@ -232,14 +232,6 @@ def objection_resolve(*, actor: Any, objection: Objection, resolution: str, now:
 
 # ------------------------------------------------------------------------------------------- approvals
 
-def _approvers_of(opportunity: Any, key: str) -> list[Any]:
-    from opphub.people.models import User
-
-    candidates = User.objects.filter(is_active=True)
-    return [u for u in candidates.filter(role__in=["manager", "director", "finance", "legal"])
-            if access.can_decide_approval(u, opportunity, key)]
-
-
 @transaction.atomic
 def approval_request(*, actor: Any, opportunity: Any, key: str, now: datetime, note: str = "",
                      material: Document | None = None, to_stage: str = "", health: Any = None) -> Approval:
@@ -254,9 +246,9 @@ def approval_request(*, actor: Any, opportunity: Any, key: str, now: datetime, n
     if key != HEALTH_APPROVAL and Approval.objects.filter(opportunity=opportunity, key=key,
                                                           state=ApprovalState.APPROVED).exists():
         raise Conflict(_("The %(approval)s is already granted.") % {"approval": name})
-    approvers = _approvers_of(opportunity, key)
+    approvers = list(access.approvers_of(opportunity, key))
     if not approvers:
-        role = access.APPROVER_ROLES.get(key)
+        role = access.REVIEWER_ROLES.get(playbook.approver_role(key))
         if role is not None:
             raise ServiceError(_("Assign a %(role)s to the opportunity first: they decide the %(approval)s.")
                                % {"role": role.label, "approval": name}, code="no_approver")
@@ -290,10 +282,10 @@ def approval_decide(*, actor: Any, approval: Approval, approve: bool, comment: s
     opportunity = approval.opportunity
     playbook = playbook_of(opportunity.playbook_version)
     name = approval_name(playbook, approval.key)
+    if access.is_own_opportunity(actor, opportunity):
+        raise NotAllowed(_("You cannot approve your own opportunity."))
     if not access.can_decide_approval(actor, opportunity, approval.key):
         raise NotAllowed(_("You cannot decide the %(approval)s of this opportunity.") % {"approval": name})
-    if actor.pk == opportunity.owner_id and not access.sees_all(actor):
-        raise NotAllowed(_("You cannot approve your own opportunity."))
     comment = comment.strip()
     if not approve and not comment:
         raise ValidationError({"comment": _("Say why you reject it, so the owner knows what to fix.")})
