@@ -181,8 +181,9 @@ def _gate_rows(ids: list[int], now: datetime) -> list[GateRow]:
     """The next gate's checklist of each opportunity (bulk snapshots: a fixed number of queries), those
     closest to ready first."""
     from opphub.gates.selectors import build_snapshots
+    from opphub.gates.unmet import unmet_message
     from opphub.methodology.stages import check_close_with_gate, check_gate, next_stage
-    from opphub.opportunities.messages import stage_name, unmet_message
+    from opphub.opportunities.messages import stage_name
     from opphub.opportunities.models import Opportunity
 
     opportunities = list(Opportunity.objects.filter(pk__in=ids).select_related("playbook_version")

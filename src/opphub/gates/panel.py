@@ -21,12 +21,13 @@ from opphub.methodology.stages import (
     next_stage,
     stage_status_label,
 )
-from opphub.opportunities.messages import document_name, stage_name, unmet_message
+from opphub.opportunities.messages import document_name, stage_name
 from opphub.opportunities.playbooks import playbook_of
 from opphub.workdays.calendar import work_calendar
 
 from .models import Document, StageRecord
 from .selectors import build_snapshot, health_inputs, latest_documents, stage_record_of
+from .unmet import unmet_message
 
 
 @dataclass

@@ -12,9 +12,9 @@ from opphub.audit.services import audit_record
 from opphub.common.errors import MoveRefused
 from opphub.common.models import save_versioned
 from opphub.gates.models import Approval, HealthRecord
+from opphub.gates.unmet import unmet_message
 from opphub.methodology.playbook import Playbook
 from opphub.methodology.stages import Unmet
-from opphub.opportunities.messages import unmet_message
 from opphub.opportunities.models import Opportunity, StageHistory
 from opphub.opportunities.services import audit_state
 
