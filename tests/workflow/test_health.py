@@ -240,3 +240,18 @@ def test_the_scan_reads_in_a_fixed_number_of_queries(org):
         return len(ctx.captured_queries)
 
     assert cost(2) == cost(8)
+
+
+def test_the_api_move_says_what_h4_decided_with_the_number_shown(org):
+    """spec: H4 — POST /move answers the outcome, the message and the score it was decided on (one decimal):
+    80.01 is 80, inside the band, so the move waits for the manager."""
+    from tests.api.clients import session_client
+
+    opp, sheet = s2_waiting_for_the_sheet(org, items=AT_80_01)
+    Document.objects.filter(pk=sheet.pk).update(confirmed_at=NOW, confirmation_name="签字.pdf")  # no review ran
+    r = session_client(org.r1).post(f"/api/opportunities/{opp.number}/move", {"to_stage": "solution"},
+                                    content_type="application/json")
+    body = r.json()
+    assert r.status_code == 200 and (body["outcome"], body["health_total"], body["stage"]) == (
+        "approval", "80", "confirmation")
+    assert "health score is 80 (60–80)" in body["message"]
