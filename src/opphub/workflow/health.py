@@ -305,7 +305,7 @@ def health_scan(*, now: datetime) -> dict[str, int]:
     versions = [v for v in PlaybookVersion.objects.all() if playbook_of(v).health.auto_advance]
     for version in versions:
         book = playbook_of(version)
-        stages = [s for s in book.open_stage_keys if _next_open_key(book, s)]
+        stages = [k for k in book.open_stage_keys if (n := next_stage(book, k)) and not book.stage(n).closed]
         qs = (Opportunity.objects.filter(status=Status.OPEN, playbook_version=version, stage__in=stages)
               .select_related("playbook_version", "owner").order_by("pk"))
         last = 0
@@ -318,18 +318,17 @@ def health_scan(*, now: datetime) -> dict[str, int]:
             for v in verdicts(chunk, now=now).values():
                 if pending_action(v) is None:
                     continue
-                with transaction.atomic():
-                    outcome = health_review(actor=None, opportunity=v.opportunity, now=now)
+                try:
+                    with transaction.atomic():
+                        outcome = health_review(actor=None, opportunity=v.opportunity, now=now)
+                except ServiceError as exc:  # e.g. someone saved it meanwhile: the next scan looks again
+                    log.warning("H4 scan: %s left as it is: %s", v.opportunity.number, exc.message)
+                    continue
                 if outcome is not None:
                     key = "approval" if outcome.result == MoveResult.APPROVAL else \
                         "back" if outcome.result == MoveResult.BACK else "moved"
                     counts[key] += 1
     return counts
-
-
-def _next_open_key(playbook: Playbook, stage: str) -> bool:
-    nxt = next_stage(playbook, stage)
-    return nxt is not None and not playbook.stage(nxt).closed
 
 
 def health_scan_job() -> dict[str, int]:
