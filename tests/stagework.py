@@ -14,8 +14,8 @@ from opphub.followups.models import FollowUp
 from opphub.gates.models import BUDGET_EVIDENCE, Approval, Document, RequirementScore, StageRecord
 from opphub.opportunities.models import Assignment
 from opphub.opportunities.playbooks import playbook_of
-from opphub.opportunities.services import opportunity_close, opportunity_move_stage
 from opphub.people.models import Role
+from opphub.workflow.services import opportunity_close, opportunity_move_stage
 
 from .factories import ContactFactory, ProductFactory, UserFactory
 
@@ -64,8 +64,29 @@ def _followup(opp, kind, at, contacts=()):  # type: ignore[no-untyped-def]
     return f
 
 
+def _chain(opp):  # type: ignore[no-untyped-def]
+    """A decision maker (director level), an influencer and a user of the customer (H2, S3 entry)."""
+    from opphub.customers.models import Contact
+
+    out = []
+    for role in ("decision_maker", "influencer", "user"):
+        contact = Contact.objects.filter(customer=opp.customer, decision_role=role).first()
+        out.append(contact or ContactFactory(customer=opp.customer, decision_role=role,
+                                             is_director_or_above=role == "decision_maker"))
+    return out
+
+
+def _budget(opp, record, at):  # type: ignore[no-untyped-def]
+    for flag in ("explicit_amount", "approved", "in_annual_plan"):
+        setattr(record, f"budget_{flag}", True)
+        _doc(opp, BUDGET_EVIDENCE[flag], at)
+
+
 def fulfil(opp, *, at=None):  # type: ignore[no-untyped-def]
-    """Everything the gate out of the opportunity's current stage needs (and the health score at 100)."""
+    """Everything the gate out of the opportunity's current stage needs, and a health score that lets it
+    move on (H4): S1 — screening match 90 and the budget evidenced, 36 + 30 = 66, inside the band, where the
+    manager's approval of the screening report is the band's approval; from S2 — the 10 items at 100 and
+    the whole decision chain reached → 100. Written with the ORM: no automatic H4 review runs."""
     opp.refresh_from_db()
     at = at or opp.stage_entered_at
     playbook = playbook_of(opp.playbook_version)
@@ -85,6 +106,7 @@ def fulfil(opp, *, at=None):  # type: ignore[no-untyped-def]
         if not opp.products.exists():
             opp.products.add(ProductFactory(price_band_min=Decimal("50000"), price_band_max=Decimal("900000")))
         record.screening_match = Decimal("90")
+        _budget(opp, record, at)
         _doc(opp, "screening_report", at)
         _approve(opp, "screening_report", at)
     elif stage == "confirmation":
@@ -96,12 +118,8 @@ def fulfil(opp, *, at=None):  # type: ignore[no-untyped-def]
         for item in playbook.health.requirement_items:
             RequirementScore.objects.update_or_create(opportunity=opp, item=item.key, defaults={
                 "score": Decimal(100), "scored_by": opp.owner, "scored_at": at})
-        contacts = [ContactFactory(customer=opp.customer, decision_role=role, is_director_or_above=role
-                                   == "decision_maker") for role in ("decision_maker", "influencer", "user")]
-        _followup(opp, "interview", at, contacts)
-        for flag in ("explicit_amount", "approved", "in_annual_plan"):
-            setattr(record, f"budget_{flag}", True)
-            _doc(opp, BUDGET_EVIDENCE[flag], at)
+        _followup(opp, "interview", at, _chain(opp))
+        _budget(opp, record, at)
     elif stage == "solution":
         record.proposal_solution, record.proposal_implementation_path, record.proposal_roi = "方案", "路径", "ROI 30%"
         record.priority_commitment = "客户表示优先合作"
@@ -129,8 +147,10 @@ def advance_to(opp, stage, *, actor=None, now=None):  # type: ignore[no-untyped-
     while keys.index(opp.stage) < keys.index(stage):
         fulfil(opp, at=min(now, opp.stage_entered_at + dt.timedelta(seconds=1)) if now >= opp.stage_entered_at
                else now)
-        opp = opportunity_move_stage(actor=actor, opportunity=opp, to_stage=keys[keys.index(opp.stage) + 1], now=now)
-        assert opp.move_outcome.result == "moved", opp.move_outcome
+        outcome = opportunity_move_stage(actor=actor, opportunity=opp, to_stage=keys[keys.index(opp.stage) + 1],
+                                         now=now)
+        assert outcome.result == "moved", outcome
+        opp = outcome.opportunity
     return opp
 
 

@@ -21,9 +21,10 @@ from django.http import Http404
 from opphub.alerts.models import Alert, PenaltyEntry
 from opphub.customers.models import Contact, Customer
 from opphub.followups.models import FollowUp
-from opphub.gates.models import Approval, ApprovalState
+from opphub.gates.models import HEALTH_APPROVAL, Approval, ApprovalState
 from opphub.notifications.models import Channel, Delivery
-from opphub.opportunities.models import Assignment, Opportunity
+from opphub.opportunities.models import Assignment, Opportunity, PlaybookVersion
+from opphub.opportunities.playbooks import playbook_of
 from opphub.people.models import Role, Team, User
 
 # Who asks: a signed-in user, or the anonymous one of a request (which sees nothing). The functions that
@@ -233,9 +234,14 @@ def owner_filter_choices(user: AnyUser) -> QuerySet[User]:
 
 # ------------------------------------------------------------------ stage gates: documents, approvals (M2, S5)
 
-# Who decides an approval: the key's role; keys not listed (the screening report, H4 health-score
-# approvals) go to the owner's sales manager, or a director/admin.
-APPROVER_ROLES = {"contract_finance": Role.FINANCE, "contract_legal": Role.LEGAL}
+# Who decides an approval comes from the playbook (``[approvers]``: "manager", "finance" or "legal"; keys not
+# listed, like the H4 health-score approval in older versions, go to the manager).
+REVIEWER_ROLES = {"finance": Role.FINANCE, "legal": Role.LEGAL}
+
+
+def approver_role(opportunity: Opportunity, key: str) -> str:
+    """The role that decides approval ``key`` under the opportunity's own playbook version."""
+    return str(playbook_of(opportunity.playbook_version).approver_role(key))
 
 
 def can_work_on_stage(user: AnyUser, opportunity: Opportunity) -> bool:
@@ -248,13 +254,18 @@ def can_work_on_stage(user: AnyUser, opportunity: Opportunity) -> bool:
     return Assignment.objects.filter(opportunity=opportunity, user=user).exists()
 
 
+def is_own_opportunity(user: AnyUser, opportunity: Opportunity) -> bool:
+    """Nobody approves their own opportunity — the owner cannot decide its approvals even as a manager; only
+    a director or an administrator (who see everything and answer for it) may (M2, H4)."""
+    return bool(signed_in(user) and opportunity.owner_id == user.pk and not sees_all(user))
+
+
 def can_decide_approval(user: AnyUser, opportunity: Opportunity, key: str) -> bool:
-    """M2/H4: the finance (legal) reviewer assigned to the opportunity decides the finance (legal) contract
-    review; the sales managers above its team, a director or an admin decide the others. Nobody approves
-    their own request: the owner cannot approve even as a manager (checked by the service)."""
-    if not signed_in(user):
+    """M2/H4: the approver role of the playbook decides — the finance (legal) reviewer assigned to the
+    opportunity, or the sales managers above its team, a director or an admin — never on one's own."""
+    if not signed_in(user) or is_own_opportunity(user, opportunity):
         return False
-    role = APPROVER_ROLES.get(key)
+    role = REVIEWER_ROLES.get(approver_role(opportunity, key))
     if role is not None:
         return bool(user.role == role
                     and Assignment.objects.filter(opportunity=opportunity, user=user).exists())
@@ -263,19 +274,54 @@ def can_decide_approval(user: AnyUser, opportunity: Opportunity, key: str) -> bo
     return bool(user.role == Role.MANAGER and opportunity.team_id in managed_team_ids(user))
 
 
+def _teams_above(team_id: int | None) -> list[int]:
+    """The team and every team above it (the managers of these teams manage the opportunity's team)."""
+    parents = dict(Team.objects.values_list("id", "parent_id"))
+    out: list[int] = []
+    while team_id is not None and team_id not in out:
+        out.append(team_id)
+        team_id = parents.get(team_id)
+    return out
+
+
+def approvers_of(opportunity: Opportunity, key: str) -> QuerySet[User]:
+    """Everyone to tell about a request for approval ``key``: the assigned reviewer of the playbook's role,
+    or the managers of the team and the teams above it and the directors — never the owner. One query over
+    users (after the small team table)."""
+    users = User.objects.filter(is_active=True).exclude(pk=opportunity.owner_id)
+    role = REVIEWER_ROLES.get(approver_role(opportunity, key))
+    if role is not None:
+        assigned = Assignment.objects.filter(opportunity=opportunity).values("user_id")
+        return users.filter(role=role, pk__in=assigned)
+    managers = Team.objects.filter(pk__in=_teams_above(opportunity.team_id), manager__isnull=False)
+    return users.filter(Q(role=Role.MANAGER, pk__in=managers.values("manager_id")) | Q(role=Role.DIRECTOR))
+
+
+def _keys_by_role(role: str) -> Q:
+    """Approvals whose key the playbook of their opportunity gives to ``role`` (each version in use)."""
+    rule = Q(pk__in=[])
+    for version in PlaybookVersion.objects.all():
+        book = playbook_of(version)
+        keys = [k for k in [*book.approvals, HEALTH_APPROVAL] if book.approver_role(k) == role]
+        if keys:
+            rule |= Q(opportunity__playbook_version_id=version.pk, key__in=keys)
+    return rule
+
+
 def approvals_waiting_for(user: AnyUser) -> QuerySet[Approval]:
-    """Pending approvals this user may decide (for their to-do list)."""
+    """Pending approvals this user may decide (for their to-do list): the same rule as
+    :func:`can_decide_approval`, as one query."""
     pending = Approval.objects.filter(state=ApprovalState.PENDING)
     if not signed_in(user):
         return pending.none()
-    role_keys = [k for k, r in APPROVER_ROLES.items() if r == user.role]
-    if role_keys:
-        return pending.filter(key__in=role_keys,
+    reviewer = next((name for name, r in REVIEWER_ROLES.items() if r == user.role), None)
+    if reviewer is not None and not sees_all(user):
+        return pending.filter(_keys_by_role(reviewer),
                               opportunity_id__in=Assignment.objects.filter(user=user).values("opportunity_id"))
-    others = pending.exclude(key__in=list(APPROVER_ROLES))
+    others = pending.filter(_keys_by_role("manager"))
     if sees_all(user):
         return others
-    if user.role == Role.MANAGER:  # not their own opportunities: nobody approves their own (gates.services)
+    if user.role == Role.MANAGER:  # not their own opportunities: nobody approves their own
         return others.filter(opportunity__team_id__in=managed_team_ids(user)).exclude(opportunity__owner=user)
     return pending.none()
 

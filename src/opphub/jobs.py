@@ -27,6 +27,9 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("notifications.redrive", "opphub.notifications.sending.deliveries_send_due", crontab(minute="*")),
     # Cadence, zombie and risk scan over every open opportunity, then escalation (alerts.scan, issue 4).
     PeriodicJob("alerts.scan", "opphub.alerts.scan.scan_job", crontab(minute="*/15")),
+    # H4 at the end of every stage: the opportunities whose gate became complete without a write telling
+    # the workflow (an interview logged, a supporter assigned, time passing) — one short transaction each.
+    PeriodicJob("workflow.health_scan", "opphub.workflow.health.health_scan_job", crontab(minute="*/15")),
 ]
 
 

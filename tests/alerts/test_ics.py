@@ -25,8 +25,8 @@ from opphub.gates.services import objection_record, objection_resolve
 from opphub.methodology.business_days import add_working_days
 from opphub.methodology.stages import deadlines
 from opphub.opportunities.playbooks import playbook_of
-from opphub.opportunities.services import opportunity_move_stage
 from opphub.workdays.calendar import work_calendar
+from opphub.workflow.services import opportunity_move_stage
 from tests.factories import make_opportunity
 from tests.stagework import advance_to, fulfil, win
 
@@ -96,7 +96,7 @@ def test_interview_deadline_in_working_days_until_the_interview_is_logged(org):
     days later, Friday of the next week (the weekend does not count), the same day the gate panel shows;
     once an interview follow-up is logged it leaves the feed."""
     opp = make_opportunity(actor=org.r1, now=WED - 2 * DAY)
-    opp = opportunity_move_stage(actor=org.r1, opportunity=fulfil(opp), to_stage="confirmation", now=WED)
+    opp = opportunity_move_stage(actor=org.r1, opportunity=fulfil(opp), to_stage="confirmation", now=WED).opportunity
     cal = _feed(org.r1, WED + DAY)
     [todo] = _deadline_todos(cal, "interview")
     assert todo.decoded("due") == dt.date(2026, 11, 27)

@@ -106,6 +106,7 @@ def test_move_one_stage_and_history(org):
     assert r.status_code == 200, r.content
     assert r.json()["stage"] == "confirmation" and r.json()["stage_name"] == "Requirement confirmation"
     assert r.json()["version"] == 2
+    assert (r.json()["outcome"], r.json()["health_total"]) == ("moved", "66")  # H4 in S1: band + screening approval
     fulfil(opp)
     assert client.post(url(opp, "/move"), {"to_stage": "solution"}, content_type=JSON).status_code == 200
     history = client.get(url(opp, "/stage-history")).json()

@@ -24,7 +24,7 @@ from opphub.methodology.health import compute_health, inputs_from_dict, score_to
 from opphub.methodology.stages import check_gate
 from opphub.opportunities.models import Opportunity, StageHistory
 from opphub.opportunities.playbooks import playbook_of
-from opphub.opportunities.services import opportunity_move_stage
+from opphub.workflow.services import opportunity_move_stage
 
 pytestmark = pytest.mark.django_db
 
@@ -156,7 +156,7 @@ def test_ready_opportunities_advance_and_work_waits_for_approvers():
     assert mid
     moved = opportunity_move_stage(actor=mid[0].owner, opportunity=mid[0], to_stage="solution",
                                    now=ANCHOR + dt.timedelta(minutes=5))
-    assert moved.move_outcome.result == "approval"
+    assert moved.result == "approval"
     assert Approval.objects.filter(state="pending", key="screening_report").exists()
     assert Approval.objects.filter(state="rejected").exclude(comment="").exists()
     assert Objection.objects.filter(resolved_at__isnull=False).exists()

@@ -112,7 +112,7 @@ def _more_pipeline(org):
 
     from django.utils import timezone
 
-    from opphub.opportunities.services import opportunity_move_stage
+    from opphub.workflow.services import opportunity_move_stage
     from tests.factories import make_opportunity
     from tests.stagework import fulfil
 

@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from opphub.followups.selectors import UPCOMING_LIMIT, my_day
 from opphub.followups.services import followup_log
 from opphub.gates.services import approval_decide, approval_request
-from opphub.opportunities.services import opportunity_move_stage
+from opphub.workflow.services import opportunity_move_stage
 from tests.factories import make_opportunity
 from tests.stagework import fulfil
 
@@ -258,7 +258,7 @@ def test_fixed_query_count(org):
     assert day.open_count == 20
     assert len(day.overdue) + len(day.today) + len(day.upcoming) + day.upcoming_more == 20
     assert len(day.my_requests) == 10
-    assert few == many == 16  # incl. the customers waiting for an answer (C1-C4)
+    assert few == many == 17  # incl. the customers waiting for an answer (C1-C4), the playbook versions
     assert page_queries() == few_page
 
 

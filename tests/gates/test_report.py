@@ -56,8 +56,10 @@ def test_html_lists_stages_with_durations_scores_followups_documents(org):
     assert stages.index("商机发现") < stages.index("需求确认") < stages.index("方案推进") < stages.index("商务成交")
 
     health = rows(html, "health")
-    assert "72.50" in health and "86.00" in health and "32.00" in health and "20.00" in health
-    assert health.index("72.50") < health.index("86.00")  # oldest first
+    # at most one decimal (H4 rounding, docs/decisions.md)
+    assert ">72.5<" in health and ">86<" in health and ">32<" in health and ">20<" in health
+    assert "72.50" not in health and "86.00" not in health
+    assert health.index("72.5") < health.index(">86<")  # oldest first
 
     followups = rows(html, "followups")
     assert "拜访生产总监" in followups and "高层拜访：确认二期预算" in followups

@@ -152,7 +152,7 @@ def test_a_move_that_goes_to_approval_says_so(org):
     r = client_for(org.r1).post(move, {"to_stage": "solution"}, HTTP_ACCEPT="application/json")
     body = r.json()
     assert r.status_code == 200 and body["outcome"] == "approval" and body["stage"] == "confirmation"
-    assert "69.00" in body["message"] and "approval" in body["message"]
+    assert "score is 69 (60–80)" in body["message"] and "approval" in body["message"]
     doc = Document.objects.filter(opportunity=opp, doc_type="confirmation_sheet").get()
     download = client_for(org.r1).get(url(opp, "download", pk=doc.pk) + "?confirmation=1")
     assert download["Content-Disposition"].endswith(f'filename="{doc.stored_name[:-4]}-confirmation.pdf"')

@@ -87,8 +87,8 @@ ALL_BUDGET = dict.fromkeys(BUDGET, (True, True))
         (inputs(all_items("70")), "28", "0", "0", "28"),
         (inputs({"pain_clarity": "100"}), "4", "0", "0", "4"),
         (inputs({"pain_clarity": "100", "scenario_fit": None}), "4", "0", "0", "4"),
-        (inputs({"pain_clarity": "33.333"}), "1.33", "0", "0", "1.33"),
-        (inputs({"pain_clarity": "0.125"}), "0.01", "0", "0", "0.01"),  # 0.005 rounds half up
+        (inputs({"pain_clarity": "33.333"}), "1.3", "0", "0", "1.3"),
+        (inputs({"pain_clarity": "1.25"}), "0.1", "0", "0", "0.1"),  # 0.05 rounds half up
         # H2: decision maker 50 / influencer 30 / user 20, × 30%
         (inputs(roles=("decision_maker",)), "0", "15", "0", "15"),
         (inputs(roles=("influencer",)), "0", "9", "0", "9"),
@@ -103,7 +103,7 @@ ALL_BUDGET = dict.fromkeys(BUDGET, (True, True))
         (inputs(budget=ALL_BUDGET), "0", "0", "30", "30"),
         # a mix: 12 × 0.04 = … the card's parts add up to the total
         (inputs({"pain_clarity": "80", "scenario_fit": "90.5"}, ("decision_maker", "user"),
-                {"explicit_amount": (True, True), "approved": (True, False)}), "6.82", "21", "10", "37.82"),
+                {"explicit_amount": (True, True), "approved": (True, False)}), "6.8", "21", "10", "37.8"),
     ],
 )
 def test_score_dimensions_and_total(snapshot, h1, h2, h3, total):
@@ -114,7 +114,7 @@ def test_score_dimensions_and_total(snapshot, h1, h2, h3, total):
     assert score.dimension(BUDGET_CERTAINTY).points == D(h3)
     assert score.total == D(total)
     assert score.total == sum(d.points for d in score.dimensions)
-    assert score.total.as_tuple().exponent == -2  # rounded to 2 places
+    assert score.total.as_tuple().exponent == -1  # one rounding step: one decimal
 
 
 def test_dimension_maxima_and_playbook_version():
@@ -150,25 +150,31 @@ def test_every_number_comes_from_the_playbook(snapshot, standard, custom):
     ("total", "decision"),
     [
         ("0", Decision.BACK),
-        ("59.99", Decision.BACK),
+        ("59.94", Decision.BACK),
+        ("59.95", Decision.APPROVAL),  # rounded half up to 60.0 first: decided as shown
+        ("59.995", Decision.APPROVAL),
         ("60", Decision.APPROVAL),
         ("60.00", Decision.APPROVAL),
         ("70", Decision.APPROVAL),
         ("80", Decision.APPROVAL),
         ("80.00", Decision.APPROVAL),
-        ("80.01", Decision.ADVANCE),
+        ("80.01", Decision.APPROVAL),  # shown as 80, decided as 80
+        ("80.04", Decision.APPROVAL),
+        ("80.05", Decision.ADVANCE),  # 80.1
+        ("80.1", Decision.ADVANCE),
         ("100", Decision.ADVANCE),
     ],
 )
 def test_decide_boundaries(total, decision):
-    """spec: H4 — < 60 back, 60-80 (both included) manager approval, > 80 advance automatically."""
+    """spec: H4 — < 60 back, 60-80 (both included) manager approval, > 80 advance automatically; the total is
+    rounded half up to one decimal before it is compared (the number shown is the number decided on)."""
     assert decide(BOOK, D(total)) is decision
 
 
 @pytest.mark.parametrize(
     ("total", "decision"),
-    [("49.99", Decision.BACK), ("50", Decision.APPROVAL), ("59.99", Decision.APPROVAL),
-     ("85", Decision.APPROVAL), ("90", Decision.APPROVAL), ("90.01", Decision.ADVANCE)],
+    [("49.94", Decision.BACK), ("50", Decision.APPROVAL), ("59.99", Decision.APPROVAL),
+     ("85", Decision.APPROVAL), ("90", Decision.APPROVAL), ("90.1", Decision.ADVANCE)],
 )
 def test_decide_uses_the_playbook_thresholds(total, decision):
     """spec: H4 — the thresholds are playbook values (here 50 / 90), not constants."""
@@ -181,16 +187,22 @@ NINE_AT_50 = dict.fromkeys(ITEMS[1:], "50")
 @pytest.mark.parametrize(
     ("snapshot", "total", "decision"),
     [
-        # 30 (chain) + 25 (budget) + 124.75 / 10 × 0.4 = 59.99
-        (inputs({"pain_clarity": "100", "scenario_fit": "24.75"}, ROLES,
-                {"explicit_amount": (True, True), "approved": (True, True)}), "59.99", Decision.BACK),
+        # 30 (chain) + 25 (budget) + 123.5 / 10 × 0.4 = 59.94 → 59.9
+        (inputs({"pain_clarity": "100", "scenario_fit": "23.5"}, ROLES,
+                {"explicit_amount": (True, True), "approved": (True, True)}), "59.9", Decision.BACK),
+        # 30 + 25 + 124.88 / 10 × 0.4 = 59.9952 → 60.0: shown 60 and decided 60 (approval)
+        (inputs({"pain_clarity": "100", "scenario_fit": "24.88"}, ROLES,
+                {"explicit_amount": (True, True), "approved": (True, True)}), "60.0", Decision.APPROVAL),
         (inputs({}, ROLES, ALL_BUDGET), "60.00", Decision.APPROVAL),
         (inputs(all_items("50"), ROLES, ALL_BUDGET), "80.00", Decision.APPROVAL),
-        (inputs({**NINE_AT_50, ITEMS[0]: "50.25"}, ROLES, ALL_BUDGET), "80.01", Decision.ADVANCE),
+        # 20.01 + 30 + 30 = 80.01 → 80.0: approval, shown as 80
+        (inputs({**NINE_AT_50, ITEMS[0]: "50.25"}, ROLES, ALL_BUDGET), "80.0", Decision.APPROVAL),
+        # 20.05 + 30 + 30 → 80.1: advance
+        (inputs({**NINE_AT_50, ITEMS[0]: "51.25"}, ROLES, ALL_BUDGET), "80.1", Decision.ADVANCE),
     ],
 )
 def test_computed_score_decides_at_the_boundaries(snapshot, total, decision):
-    """spec: H1-H4 — scores of exactly 59.99 / 60 / 80 / 80.01 go back / approval / approval / advance."""
+    """spec: H1-H4 — 59.9 back, 59.995 (shown 60) / 60 / 80 / 80.01 (shown 80) approval, 80.1 advance."""
     score = compute_health(BOOK, snapshot)
     assert score.total == D(total)
     assert score.decision is decision
@@ -295,9 +307,9 @@ def test_saved_score_record_keeps_inputs_and_version():
     playbook version and the inputs, all JSON-safe."""
     snapshot = inputs(all_items("50"), ROLES, ALL_BUDGET)
     record = json.loads(json.dumps(score_to_dict(compute_health(BOOK, snapshot), snapshot)))
-    assert record["total"] == "80.00"
+    assert record["total"] == "80.0"
     assert record["decision"] == "approval"
-    assert record["dimensions"][REQUIREMENT_MATCH] == {"points": "20.00", "max_points": "40"}
+    assert record["dimensions"][REQUIREMENT_MATCH] == {"points": "20.0", "max_points": "40"}
     assert record["raises"] == []
     assert (record["playbook_key"], record["playbook_version"]) == ("standard", BOOK.version)
     assert inputs_from_dict(record["inputs"]) == snapshot

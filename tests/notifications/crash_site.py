@@ -63,7 +63,7 @@ def _crash(step: str) -> None:
     from opphub.alerts.scan import scan_run
     from opphub.gates.services import approval_request
     from opphub.opportunities.models import Opportunity
-    from opphub.opportunities.services import opportunity_close  # the stage-move service: one import
+    from opphub.workflow.services import opportunity_close  # the stage-move service: one import
 
     now = timezone.now()
     with transaction.atomic():

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from opphub.followups.services import followup_log
-from opphub.opportunities.services import opportunity_close, opportunity_move_stage
+from opphub.workflow.services import opportunity_close, opportunity_move_stage
 from tests.factories import CustomerFactory, ProductFactory, make_opportunity
 from tests.stagework import fulfil
 

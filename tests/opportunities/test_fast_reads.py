@@ -17,7 +17,7 @@ from django.utils import timezone
 from opphub import access
 from opphub.opportunities.filters import OpportunityFilterForm
 from opphub.opportunities.playbooks import default_pipeline, playbook_of
-from opphub.opportunities.services import opportunity_close, opportunity_move_stage
+from opphub.workflow.services import opportunity_close, opportunity_move_stage
 from tests.factories import ContactFactory, CustomerFactory, make_opportunity
 from tests.stagework import fulfil
 
@@ -100,7 +100,8 @@ def test_board_cards_link_to_the_card_and_show_the_outcome(org):
     opp = make_opportunity(actor=org.r1)
     won = make_opportunity(actor=org.r1, name="赢单")
     for stage in ("confirmation", "solution", "closing"):
-        won = opportunity_move_stage(actor=org.r1, opportunity=fulfil(won), to_stage=stage, now=timezone.now())
+        won = opportunity_move_stage(actor=org.r1, opportunity=fulfil(won), to_stage=stage,
+                                     now=timezone.now()).opportunity
     won = opportunity_close(actor=org.r1, opportunity=fulfil(won), outcome="won", now=timezone.now())
     html = client_for(org.r1).get(BOARD).content.decode()
     assert f'href="{reverse("opportunities:card", kwargs={"number": opp.number})}"' in html
@@ -124,7 +125,8 @@ def test_board_columns_keep_their_own_cards_newest_first(org, settings):
     now = timezone.now()
     found = [make_opportunity(actor=org.r1, name=f"d{i}", now=now - dt.timedelta(hours=9 - i)) for i in range(3)]
     confirmed = [opportunity_move_stage(actor=org.r1, opportunity=fulfil(make_opportunity(actor=org.r1, name=f"c{i}")),
-                                        to_stage="confirmation", now=now - dt.timedelta(hours=5 - i)) for i in range(3)]
+                                        to_stage="confirmation", now=now - dt.timedelta(hours=5 - i)).opportunity
+                 for i in range(3)]
     closed = [opportunity_close(actor=org.r1, opportunity=make_opportunity(actor=org.r1, name=f"x{i}"),
                                 outcome="lost", now=now - dt.timedelta(hours=3 - i)) for i in range(3)]
     cols = {c.key: c for c in client_for(org.r1).get(BOARD).context["columns"]}

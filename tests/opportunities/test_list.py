@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from opphub.followups.services import followup_log
-from opphub.opportunities.services import opportunity_close
+from opphub.workflow.services import opportunity_close
 from tests.factories import CustomerFactory, make_opportunity
 
 pytestmark = pytest.mark.django_db

@@ -56,7 +56,7 @@ def test_gates_judge_each_opportunity_by_its_own_version(org, playbook_dir):
 
     from opphub.common.errors import MoveRefused
     from opphub.gates.models import StageRecord
-    from opphub.opportunities.services import opportunity_move_stage
+    from opphub.workflow.services import opportunity_move_stage
     from tests.stagework import fulfil
 
     running = fulfil(make_opportunity(actor=org.r1, now=NOW))

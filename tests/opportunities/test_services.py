@@ -12,14 +12,9 @@ from opphub.audit.models import FieldChange
 from opphub.audit.services import audit_history
 from opphub.common.errors import MoveRefused, NotAllowed, StaleEdit
 from opphub.opportunities.models import NumberSequence, Opportunity, StageHistory
-from opphub.opportunities.services import (
-    opportunity_assign,
-    opportunity_close,
-    opportunity_create,
-    opportunity_move_stage,
-    opportunity_update,
-)
+from opphub.opportunities.services import opportunity_assign, opportunity_create, opportunity_update
 from opphub.people.models import Region
+from opphub.workflow.services import opportunity_close, opportunity_move_stage
 from tests.factories import NOW, CustomerFactory, ProductFactory, make_opportunity
 from tests.stagework import fulfil
 

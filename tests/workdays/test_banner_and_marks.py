@@ -19,9 +19,9 @@ from django.utils import timezone, translation
 from icalendar import Calendar
 
 from opphub.alerts import ics
-from opphub.opportunities.services import opportunity_move_stage
 from opphub.workdays.calendar import missing_schedule_years
 from opphub.workdays.services import holiday_import_year
+from opphub.workflow.services import opportunity_move_stage
 from tests.factories import make_opportunity
 from tests.stagework import fulfil
 

@@ -16,13 +16,10 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from opphub import access
+from opphub.methodology.health import score_text
 from opphub.opportunities.models import Opportunity, Pipeline, Product, StageHistory
-from opphub.opportunities.services import (
-    opportunity_close,
-    opportunity_create,
-    opportunity_move_stage,
-    opportunity_update,
-)
+from opphub.opportunities.services import opportunity_create, opportunity_update
+from opphub.workflow.services import opportunity_close, opportunity_move_stage
 
 from .common import Text, active_user, actor, changes, page, user_ref
 from .errors import FieldError
@@ -30,6 +27,7 @@ from .opportunity_schemas import (
     LIST_RELATED,
     CloseIn,
     MoveIn,
+    MoveOut,
     OpportunityCreate,
     OpportunityFilters,
     OpportunityOut,
@@ -125,13 +123,14 @@ def patch_opportunity(request: HttpRequest, number: Text, payload: OpportunityPa
     return _out(opportunity)
 
 
-@router.post("/{number}/move", response=OpportunityOut, summary="Move to another stage (S1-S4)")
+@router.post("/{number}/move", response=MoveOut, summary="Move to another stage (S1-S4); H4 decides forward moves")
 def move_opportunity(request: HttpRequest, number: Text, payload: MoveIn) -> dict[str, Any]:
     user = actor(request)
     opportunity = _get(user, number)
-    opportunity_move_stage(actor=user, opportunity=opportunity, to_stage=payload.to_stage.strip(),
-                           expected_version=payload.version, note=payload.note, now=timezone.now())
-    return _out(opportunity)
+    outcome = opportunity_move_stage(actor=user, opportunity=opportunity, to_stage=payload.to_stage.strip(),
+                                     expected_version=payload.version, note=payload.note, now=timezone.now())
+    return {**_out(outcome.opportunity), "outcome": str(outcome.result), "message": str(outcome.message),
+            "health_total": score_text(outcome.health.total) if outcome.health else None}
 
 
 @router.post("/{number}/close", response=OpportunityOut, summary="Close as won or lost (into S5 archive)")

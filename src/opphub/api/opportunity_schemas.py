@@ -134,6 +134,16 @@ class OpportunityOut(Schema):
     updated_at: dt.datetime
 
 
+class MoveOut(OpportunityOut):
+    """The opportunity after a move, with what the move ended in (H4)."""
+
+    outcome: str = Field(..., description="moved | approval (waits for the manager) | back (sent back a stage, "
+                                          "below the band) | not_ready (first stage, below the band: it stays)")
+    message: str = Field("", description="what happened, in the caller's language (empty for a plain move)")
+    health_total: str | None = Field(None, description="the health score the decision was taken on "
+                                                           "(one decimal), when one was")
+
+
 class OpportunityPage(Schema):
     count: int
     limit: int

@@ -24,6 +24,7 @@ from opphub.gates.models import Approval, ArchiveReview, Document, HealthRecord,
 from opphub.gates.panel import gate_panel
 from opphub.gates.selectors import stage_record_of
 from opphub.gates.services import RECORD_FIELDS
+from opphub.methodology.health import score_round
 from opphub.opportunities.messages import approval_name, document_name
 from opphub.opportunities.playbooks import playbook_of
 
@@ -53,7 +54,8 @@ def gate(request: HttpRequest, number: Text) -> dict[str, Any]:
     h = panel.health
     return {
         "target": panel.target, "kind": panel.target_kind, "ready": panel.ready, "checklist": panel.checklist,
-        "health": {"total": h.total, "decision": str(h.decision), "playbook_version": h.playbook_version,
+        "health": {"total": score_round(h.total), "decision": str(h.decision), "playbook_version": h.playbook_version,
+                   "not_ready": panel.not_ready,
                    "dimensions": {d.key: {"points": d.points, "max": d.max_points} for d in h.dimensions},
                    "raises": [{"text": r.text, "points": r.points} for r in panel.raises]},
         "deadlines": [{"label": d.label, "due": d.due, "done_on": d.done_on, "overdue": d.overdue,
@@ -209,7 +211,7 @@ class ApprovalOut(Schema):
 def _approval_out(playbook: Any, a: Approval) -> dict[str, Any]:
     return {"id": a.pk, "key": a.key, "name": approval_name(playbook, a.key), "state": a.state, "stage": a.stage,
             "to_stage": a.to_stage, "requested_by": user_ref(a.requested_by), "requested_at": a.requested_at,
-            "note": a.request_note, "health_total": a.health.total if a.health else None,
+            "note": a.request_note, "health_total": score_round(a.health.total) if a.health else None,
             "decided_by": user_ref(a.decided_by), "decided_at": a.decided_at, "comment": a.comment}
 
 
@@ -287,7 +289,7 @@ def resolve_objection(request: HttpRequest, number: Text, objection_id: Id, payl
             summary="Saved health scores with their inputs and playbook version, newest first")
 def health_scores(request: HttpRequest, number: Text) -> list[dict[str, Any]]:
     rows = HealthRecord.objects.filter(opportunity=_get(request, number))[:100]
-    return [{"total": h.total, "stage": h.stage, "decision": h.decision, "computed_at": h.computed_at,
+    return [{"total": score_round(h.total), "stage": h.stage, "decision": h.decision, "computed_at": h.computed_at,
              "playbook_version": h.playbook_version, "detail": h.detail} for h in rows]
 
 

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "opphub.notifications",
     "opphub.gates",
+    "opphub.workflow",
     "opphub.alerts",
     "csp",
     "opphub.demo",  # the demo and run commands (above every app: they use them all)

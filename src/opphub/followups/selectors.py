@@ -28,7 +28,9 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from opphub import access
+from opphub.gates.panel import deadline_label
 from opphub.gates.selectors import build_snapshots
+from opphub.gates.unmet import unmet_message
 from opphub.methodology.business_days import WorkCalendar, add_working_days, relies_on_estimate
 from opphub.methodology.cadence import (
     CadenceInput,
@@ -41,8 +43,8 @@ from opphub.methodology.cadence import (
     response_rule_for,
 )
 from opphub.methodology.playbook import Playbook
-from opphub.methodology.stages import check_close_with_gate, check_gate, next_stage
-from opphub.opportunities.messages import approval_name, stage_name, unmet_message
+from opphub.methodology.stages import check_close_with_gate, check_gate, deadlines, next_stage
+from opphub.opportunities.messages import approval_name, stage_name
 from opphub.opportunities.models import Opportunity
 from opphub.opportunities.playbooks import playbook_of
 from opphub.people.models import User
@@ -270,11 +272,8 @@ def responses_owed(*, user: Any, now: datetime) -> list[ResponseRow]:
 
 
 def _gate_rows(ids: list[int], now: datetime, calendar: WorkCalendar) -> list[GateRow]:
-
     """The next gate's checklist of each opportunity (bulk snapshots: a fixed number of queries), those
     closest to ready first, with the nearest open stage deadline."""
-    from opphub.gates.panel import deadline_label
-    from opphub.methodology.stages import deadlines
 
     opportunities = list(Opportunity.objects.filter(pk__in=ids).select_related("playbook_version")
                          .defer("playbook_version__content").order_by("id"))

@@ -14,7 +14,9 @@ from django.utils.translation import gettext as _
 from opphub import access
 from opphub.alerts.services import alerts_followup_logged
 from opphub.common.errors import NotAllowed
+from opphub.common.inputs import inputs_changed
 from opphub.customers.models import Contact
+from opphub.methodology.playbook import DECISION_ROLES
 from opphub.opportunities.models import Opportunity
 from opphub.people.models import User
 
@@ -66,6 +68,8 @@ def followup_log(*, actor: User, opportunity: Opportunity, data: Mapping[str, An
     for kind, text in requests:
         request_record(actor=actor, opportunity=opportunity, kind=kind, text=text, received_at=followup.occurred_at,
                        followup=followup, now=now)
+    if any(c.decision_role in DECISION_ROLES for c in contacts):  # H2 changed: the H4 review (the scan
+        inputs_changed(actor=actor, opportunity=opportunity, now=now)  # catches the other gate activities)
     return followup
 
 

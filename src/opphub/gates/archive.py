@@ -13,7 +13,6 @@ from opphub import access
 from opphub.audit.services import audit_record
 from opphub.common.errors import Conflict, MoveRefused, NotAllowed
 from opphub.methodology.stages import check_archive
-from opphub.opportunities.messages import unmet_message
 from opphub.opportunities.playbooks import playbook_of
 from opphub.people.models import Role, User
 
@@ -21,6 +20,7 @@ from .models import ApprovalState, ArchiveReview, StageRecord
 from .notify import tell
 from .selectors import build_snapshot, stage_record_of
 from .services import card_url
+from .unmet import unmet_message
 
 
 def _record(opportunity: Any, now: datetime) -> StageRecord:

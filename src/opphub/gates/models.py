@@ -123,7 +123,7 @@ class ApprovalState(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
-HEALTH_APPROVAL = "health_score"  # H4: a total of 60-80 goes to the manager before the move
+HEALTH_APPROVAL = "health_score"  # H4: a total inside the playbook's band goes to the manager before the move
 
 
 class Approval(models.Model):

@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from opphub.methodology.business_days import add_working_days, relies_on_estimate
-from opphub.methodology.health import HealthScore, Raise, compute_health
+from opphub.methodology.health import Decision, HealthScore, Raise, compute_health, score_text
 from opphub.methodology.playbook import Playbook
 from opphub.methodology.stages import (
     check_archive,
@@ -21,12 +21,13 @@ from opphub.methodology.stages import (
     next_stage,
     stage_status_label,
 )
-from opphub.opportunities.messages import document_name, stage_name, unmet_message
+from opphub.opportunities.messages import document_name, stage_name
 from opphub.opportunities.playbooks import playbook_of
 from opphub.workdays.calendar import work_calendar
 
 from .models import Document, StageRecord
 from .selectors import build_snapshot, health_inputs, latest_documents, stage_record_of
+from .unmet import unmet_message
 
 
 @dataclass
@@ -66,10 +67,31 @@ class GatePanel:
     deadlines: list[DeadlineRow] = field(default_factory=list)
     status_label: str = ""
     next_key: str = ""
+    first_stage: bool = False  # S1: no earlier stage to go back to (H4 below the band: "not ready")
 
     @property
     def ready(self) -> bool:
         return not self.checklist
+
+    @property
+    def band_low(self) -> str:
+        """H4's approval band from the playbook, as shown (``back_below`` … ``advance_above``)."""
+        return score_text(self.playbook.health.back_below)
+
+    @property
+    def band_high(self) -> str:
+        return score_text(self.playbook.health.advance_above)
+
+    @property
+    def total_text(self) -> str:
+        return score_text(self.health.total)
+
+    @property
+    def not_ready(self) -> bool:
+        """H4 in the first stage: the gate to the next stage is met but the score is below the band, so the
+        opportunity stays where it is, marked not ready (there is no earlier stage to go back to)."""
+        return (self.first_stage and self.target_kind == "advance" and self.ready
+                and self.health.decision == Decision.BACK)
 
 
 def _raise_text(playbook: Playbook, r: Raise) -> str:
@@ -131,7 +153,7 @@ def gate_panel(opportunity: Any, *, now: datetime) -> GatePanel:
                      checklist=[unmet_message(playbook, u) for u in unmet], health=health,
                      raises=[RaiseRow(_raise_text(playbook, r), r.points) for r in health.raises],
                      documents=rows, deadlines=dls, status_label=label.get(get_language()) if label else "",
-                     next_key=nxt or "")
+                     next_key=nxt or "", first_stage=playbook.stage_keys.index(stage.key) == 0)
 
 
 def _signed_next(playbook: Playbook, stage_key: str) -> tuple[str, ...]:

@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 
 from opphub.common.money import money
 from opphub.followups.models import FollowUp
+from opphub.methodology.health import score_text
+from opphub.methodology.playbook import Playbook
 from opphub.opportunities.messages import approval_name, document_name, stage_name
 from opphub.opportunities.models import Opportunity, StageHistory
 from opphub.opportunities.playbooks import playbook_of
@@ -108,10 +110,12 @@ class LifecycleReport:
         return self.opportunity.status == "lost"
 
 
-def _decision_label(decision: str) -> str:
-    labels = {"advance": _("Advanced automatically (above 80)"),
-              "approval": _("To the manager's approval (60-80)"),
-              "back": _("Back to the previous stage (below 60)")}
+def _decision_label(decision: str, playbook: Playbook) -> str:
+    """H4's decision in words, with the band of the playbook the score was decided under."""
+    band = {"low": score_text(playbook.health.back_below), "high": score_text(playbook.health.advance_above)}
+    labels = {"advance": _("Advanced automatically (above %(high)s)") % band,
+              "approval": _("To the manager's approval (%(low)s–%(high)s)") % band,
+              "back": _("Back to the previous stage (below %(low)s)") % band}
     return str(labels.get(decision, decision))
 
 
@@ -141,7 +145,8 @@ def lifecycle_report(opportunity: Opportunity, *, now: datetime) -> LifecycleRep
         report.total_days = days_between(history[0].entered_at, end)
 
     for r in HealthRecord.objects.filter(opportunity=opp).order_by("computed_at", "id"):
-        report.health.append(HealthRow(record=r, stage_name=sname(r.stage), decision_label=_decision_label(r.decision)))
+        report.health.append(HealthRow(record=r, stage_name=sname(r.stage),
+                                       decision_label=_decision_label(r.decision, playbook)))
 
     for f in FollowUp.objects.filter(opportunity=opp).select_related("author").order_by("occurred_at", "id"):
         report.followups.append(FollowUpRow(

@@ -109,10 +109,7 @@ def build_snapshots(opportunities: list[Any], *, now: datetime,
     if records is None:
         records = {r.opportunity_id: r for r in StageRecord.objects.filter(opportunity_id__in=ids)}
     if documents is None:
-        documents = {}
-        for doc in (Document.objects.filter(opportunity_id__in=ids).defer("file", "confirmation")
-                    .order_by("opportunity_id", "doc_type", "-uploaded_at", "-id")):
-            documents.setdefault(doc.opportunity_id, {}).setdefault(doc.doc_type, doc)
+        documents = latest_documents_many(ids)
     followups = grouped(FollowUp.objects.filter(opportunity_id__in=ids).order_by()
                         .values_list("opportunity_id", "kind", "occurred_at"))
     objections = grouped(Objection.objects.filter(opportunity_id__in=ids).order_by("raised_at", "id")
@@ -172,6 +169,37 @@ def health_inputs(playbook: Playbook, opportunity: Any, *, record: StageRecord |
                                has_evidence=BUDGET_EVIDENCE[flag] in documents)
               for flag in BUDGET_FLAGS}
     return HealthInputs(item_scores=scores, contacted_roles=contacted, budget=budget)
+
+
+def latest_documents_many(ids: list[int]) -> dict[int, dict[str, Document]]:
+    """The latest upload of each document type, for many opportunities (one query)."""
+    documents: dict[int, dict[str, Document]] = {}
+    for doc in (Document.objects.filter(opportunity_id__in=ids).defer("file", "confirmation")
+                .order_by("opportunity_id", "doc_type", "-uploaded_at", "-id")):
+        documents.setdefault(doc.opportunity_id, {}).setdefault(doc.doc_type, doc)
+    return documents
+
+
+def health_inputs_of(playbook: Playbook, *, record: StageRecord, documents: dict[str, Document],
+                     scores: dict[str, Decimal], snapshot: GateSnapshot) -> HealthInputs:
+    """H1-H3 inputs from facts already read (the bulk form of :func:`health_inputs`; same rules)."""
+    known = {i.key for i in playbook.health.requirement_items}
+    items: dict[str, Decimal | None] = {k: v for k, v in scores.items() if k in known}
+    if not items and record.screening_match is not None:
+        items = dict.fromkeys(known, record.screening_match)
+    contacted = frozenset(c.role for c in snapshot.contacts if c.contacted)
+    budget = {flag: BudgetFlag(stated=bool(getattr(record, f"budget_{flag}")),
+                               has_evidence=BUDGET_EVIDENCE[flag] in documents)
+              for flag in BUDGET_FLAGS}
+    return HealthInputs(item_scores=items, contacted_roles=contacted, budget=budget)
+
+
+def requirement_scores_many(ids: list[int]) -> dict[int, dict[str, Decimal]]:
+    out: dict[int, dict[str, Decimal]] = {}
+    for opp_id, item, score in RequirementScore.objects.filter(opportunity_id__in=ids).order_by().values_list(
+            "opportunity_id", "item", "score"):
+        out.setdefault(opp_id, {})[item] = score
+    return out
 
 
 @dataclass(frozen=True)

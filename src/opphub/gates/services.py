@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from opphub import access
 from opphub.audit.services import audit_record, audit_snapshot
 from opphub.common.errors import Conflict, NotAllowed, ServiceError, StaleEdit
+from opphub.common.inputs import inputs_changed
 from opphub.common.models import save_versioned
 from opphub.followups.models import RequestKind
 from opphub.followups.services import request_record, requests_close_for_objection
@@ -94,6 +95,7 @@ def stage_record_update(*, actor: User, opportunity: Opportunity, data: Mapping[
     else:
         save_versioned(record, expected_version=expected_version, fields=[*data, "updated_at"])
     audit_record(actor=actor, instance=record, before=before, after=audit_snapshot(record, RECORD_FIELDS), now=now)
+    inputs_changed(actor=actor, opportunity=opportunity, now=now)  # budget facts, 5W1H, proposal (H3, H4, M2)
     return record
 
 
@@ -130,6 +132,7 @@ def document_upload(*, actor: User, opportunity: Opportunity, doc_type: str, upl
     doc.save()
     audit_record(actor=actor, instance=opportunity, before={"documents": ""},
                  after={"documents": f"+ {name} ({upload.name})"}, now=now)
+    inputs_changed(actor=actor, opportunity=opportunity, now=now)  # a gate document or budget evidence
     return doc
 
 
@@ -152,6 +155,7 @@ def document_confirm(*, actor: User, document: Document, confirmation: Any, now:
     document.save(update_fields=["confirmation", "confirmation_name", "confirmed_at", "confirmed_by"])
     audit_record(actor=actor, instance=opportunity, before={"confirmations": ""},
                  after={"confirmations": f"+ {document.stored_name}: {confirmation.name}"}, now=now)
+    inputs_changed(actor=actor, opportunity=opportunity, now=now)  # the customer's confirmation (M2, H4)
     return document
 
 
@@ -195,6 +199,7 @@ def requirement_scores_save(*, actor: User, opportunity: Opportunity, scores: Ma
         saved.append(row)
     after = {"requirement_scores": ", ".join(f"{k}={v.score}" for k, v in sorted(existing.items()))}
     audit_record(actor=actor, instance=opportunity, before=before, after=after, now=now)
+    inputs_changed(actor=actor, opportunity=opportunity, now=now)  # H1
     return saved
 
 
@@ -236,14 +241,6 @@ def objection_resolve(*, actor: User, objection: Objection, resolution: str, now
 
 # ------------------------------------------------------------------------------------------- approvals
 
-def _approvers_of(opportunity: Any, key: str) -> list[Any]:
-    from opphub.people.models import User
-
-    candidates = User.objects.filter(is_active=True)
-    return [u for u in candidates.filter(role__in=["manager", "director", "finance", "legal"])
-            if access.can_decide_approval(u, opportunity, key)]
-
-
 @transaction.atomic
 def approval_request(*, actor: User, opportunity: Opportunity, key: str, now: datetime, note: str = "",
                      material: Document | None = None, to_stage: str = "", health: Any = None) -> Approval:
@@ -258,9 +255,9 @@ def approval_request(*, actor: User, opportunity: Opportunity, key: str, now: da
     if key != HEALTH_APPROVAL and Approval.objects.filter(opportunity=opportunity, key=key,
                                                           state=ApprovalState.APPROVED).exists():
         raise Conflict(_("The %(approval)s is already granted.") % {"approval": name})
-    approvers = _approvers_of(opportunity, key)
+    approvers = list(access.approvers_of(opportunity, key))
     if not approvers:
-        role = access.APPROVER_ROLES.get(key)
+        role = access.REVIEWER_ROLES.get(playbook.approver_role(key))
         if role is not None:
             raise ServiceError(_("Assign a %(role)s to the opportunity first: they decide the %(approval)s.")
                                % {"role": role.label, "approval": name}, code="no_approver")
@@ -294,10 +291,10 @@ def approval_decide(*, actor: User, approval: Approval, approve: bool, comment: 
     opportunity = approval.opportunity
     playbook = playbook_of(opportunity.playbook_version)
     name = approval_name(playbook, approval.key)
+    if access.is_own_opportunity(actor, opportunity):
+        raise NotAllowed(_("You cannot approve your own opportunity."))
     if not access.can_decide_approval(actor, opportunity, approval.key):
         raise NotAllowed(_("You cannot decide the %(approval)s of this opportunity.") % {"approval": name})
-    if actor.pk == opportunity.owner_id and not access.sees_all(actor):
-        raise NotAllowed(_("You cannot approve your own opportunity."))
     comment = comment.strip()
     if not approve and not comment:
         raise ValidationError({"comment": _("Say why you reject it, so the owner knows what to fix.")})
@@ -314,10 +311,9 @@ def approval_decide(*, actor: User, approval: Approval, approve: bool, comment: 
         "number": opportunity.number, "approval": name}
     tell(recipient=opportunity.owner, kind="approval_decided", key=f"approval:{approval.pk}:decided",
          subject=subject, body=comment, url=card_url(opportunity))
-    if approve and approval.key == HEALTH_APPROVAL and approval.to_stage:
-        from opphub.opportunities.services import opportunity_move_after_approval
-
-        opportunity_move_after_approval(actor=actor, approval=approval, now=now)
+    # a granted approval completes a gate (S1 screening report, S4 reviews) or, for an H4 health-score
+    # approval, lets the move go ahead: the workflow's H4 review moves it if the gate is still met
+    inputs_changed(actor=actor, opportunity=opportunity, now=now)
     return approval
 
 

@@ -79,8 +79,7 @@ def _page(request: HttpRequest, opportunity: Any, *, status: int = 200, **forms:
     for a in approvals:
         a.label = approval_name(playbook, a.key)  # type: ignore[attr-defined]
         a.can_decide = (a.state == ApprovalState.PENDING  # type: ignore[attr-defined]
-                        and access.can_decide_approval(user, opportunity, a.key)
-                        and (user.pk != opportunity.owner_id or access.sees_all(user)))
+                        and access.can_decide_approval(user, opportunity, a.key))
     requestable = _requestable(playbook, opportunity, granted, pending) if opportunity.status == "open" else []
     record = panel.record
     contacts = access.contacts_of(user, opportunity)

@@ -11,8 +11,10 @@ Pure: no Django, no clock. Every weight, point and threshold comes from ``playbo
 - H4 decision at stage end: total < ``back_below`` → back to the previous stage; total >
   ``advance_above`` → advance automatically; anything between, both bounds included → manager approval.
 
-Each dimension is rounded to 2 places (half up) and the total is their sum, so the card's parts always
-add up to the total it shows. Arithmetic is Decimal only.
+Rounding (docs/decisions.md): each dimension is rounded half up to one decimal and the total is their
+sum, so the total has one decimal, the card's parts always add up to it, and H4 decides on exactly the
+number that is shown (59.95 → 60.0 is in the approval band and shown as 60; 59.94 → 59.9 goes back).
+:func:`score_text` formats a score for people (at most one decimal). Arithmetic is Decimal only.
 
 :func:`inputs_to_dict` / :func:`inputs_from_dict` turn the inputs into JSON-safe data and back, so that a
 saved score can keep what it was computed from (with ``HealthScore.playbook_version``).
@@ -30,7 +32,7 @@ from typing import Any
 from .playbook import Playbook
 
 HUNDRED = Decimal(100)
-CENT = Decimal("0.01")
+STEP = Decimal("0.1")  # the one rounding step of every score (shown = decided)
 INPUTS_FORMAT = 1  # bump when the shape of inputs_to_dict changes
 
 REQUIREMENT_MATCH = "requirement_match"  # H1
@@ -146,7 +148,21 @@ class HealthScore:
 
 
 def _cents(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return value.quantize(STEP, rounding=ROUND_HALF_UP)
+
+
+def score_round(value: Decimal) -> Decimal:
+    """A score on the one rounding step (half up to one decimal): what is decided and shown."""
+    return Decimal(value).quantize(STEP, rounding=ROUND_HALF_UP)
+
+
+def score_text(value: Decimal | int | str | None) -> str:
+    """A score for people: at most one decimal, no trailing ``.0`` (``96``, ``59.9``, ``60``)."""
+    if value is None or value == "":
+        return ""
+    rounded = score_round(Decimal(str(value)))
+    text = f"{rounded:f}"
+    return text[:-2] if text.endswith(".0") else text
 
 
 def _check_keys(playbook: Playbook, inputs: HealthInputs) -> None:
@@ -217,7 +233,9 @@ def compute_health(playbook: Playbook, inputs: HealthInputs) -> HealthScore:
 
 
 def decide(playbook: Playbook, total: Decimal) -> Decision:
-    """H4: < back_below → BACK; > advance_above → ADVANCE; otherwise (bounds included) → APPROVAL."""
+    """H4: < back_below → BACK; > advance_above → ADVANCE; otherwise (bounds included) → APPROVAL. The total
+    is put on the rounding step first, so the decision is taken on the number people see."""
+    total = score_round(total)
     if total < playbook.health.back_below:
         return Decision.BACK
     if total > playbook.health.advance_above:

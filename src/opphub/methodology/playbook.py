@@ -219,7 +219,8 @@ def _health(r: _Reader, data: Mapping[str, Any]) -> Health:
         seen.add(key)
         items.append(RequirementItem(key, r.text(item, "name", ipath)))
     return Health(w["requirement_match"], w["decision_chain"], w["budget_certainty"], chain_points,
-                  budget_points, back, advance, tuple(items))
+                  budget_points, back, advance, tuple(items),
+                  auto_advance=r.boolean(h, "auto_advance", "health", default=True))
 
 
 def _upgrade_format(data: dict[str, Any]) -> dict[str, Any]:
@@ -294,6 +295,7 @@ def parse_playbook(content: str, *, source: str = "playbook") -> Playbook:
     documents = {k: r.text(docs_raw, k, "documents") for k in docs_raw}
     approvals_raw = r.table(data, "approvals", "")
     approvals = {k: r.text(approvals_raw, k, "approvals") for k in approvals_raw}
+    approvers = _approvers(r, data, approvals)
     stages = tuple(_stage(r, raw, i, documents, approvals)
                    for i, raw in enumerate(r.tables(data, "stages", "")))
     keys = [s.key for s in stages]
@@ -346,7 +348,29 @@ def parse_playbook(content: str, *, source: str = "playbook") -> Playbook:
         sections=sections,
         digest=hashlib.sha256(content.encode()).hexdigest(),
         approvals=approvals,
+        approvers=approvers,
     )
+
+
+APPROVER_ROLES = ("manager", "finance", "legal")
+# before 1.3.0 the approvers were fixed in the code: the contract reviews by the assigned reviewer
+DEFAULT_APPROVERS = {"contract_finance": "finance", "contract_legal": "legal"}
+
+
+def _approvers(r: _Reader, data: Mapping[str, Any], approvals: Mapping[str, Text]) -> dict[str, str]:
+    """``[approvers]``: approval key (or ``health_score``, H4) → the role that decides it."""
+    if "approvers" not in data:
+        return {k: v for k, v in DEFAULT_APPROVERS.items() if k in approvals}
+    raw = r.table(data, "approvers", "")
+    out = {}
+    for key in raw:
+        if key not in approvals and key != "health_score":
+            raise r.fail(f"approvers.{key}", "not an approval of the [approvals] table")
+        role = r.string(raw, key, "approvers")
+        if role not in APPROVER_ROLES:
+            raise r.fail(f"approvers.{key}", f"must be one of {', '.join(APPROVER_ROLES)} (got {role!r})")
+        out[key] = role
+    return out
 
 
 def load_playbook_file(path: Path) -> Playbook:

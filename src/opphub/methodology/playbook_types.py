@@ -116,6 +116,11 @@ class Health:
     back_below: Decimal
     advance_above: Decimal
     requirement_items: tuple[RequirementItem, ...]
+    auto_advance: bool = True  # H4 at the end of each stage without anyone pressing "advance"
+
+    def band(self) -> tuple[Decimal, Decimal]:
+        """The approval band (both bounds included): below it back, above it advance."""
+        return self.back_below, self.advance_above
 
 
 @dataclass(frozen=True)
@@ -171,6 +176,12 @@ class Playbook:
     sections: Mapping[str, Mapping[str, Any]]  # resource_queue, support_requests, incentives, goals, pilots
     digest: str
     approvals: Mapping[str, Text] = field(default_factory=dict)  # approval keys with their names (M2)
+    approvers: Mapping[str, str] = field(default_factory=dict)  # approval key -> role that decides it
+
+    def approver_role(self, key: str) -> str:
+        """Who decides approval ``key``: ``manager`` (the managers above the team, directors, admins) or the
+        role of an assigned reviewer (``finance``, ``legal``). Keys not listed go to the manager."""
+        return self.approvers.get(key, "manager")
 
     @property
     def stage_keys(self) -> tuple[str, ...]:

@@ -1,4 +1,5 @@
-"""Read selectors for the opportunity card (spec M1: the whole picture in one view).
+"""Read selectors for the opportunity card (spec M1: the whole picture in one view). The stage gate, the
+health score and the stage buttons are added above this app, by ``opphub.workflow.card.card_page``.
 
 ``card_data`` builds everything the card shows with a fixed number of queries, whatever the number
 of follow-ups, contacts or changes: the opportunity with its customer/owner/team/region/playbook
@@ -111,7 +112,7 @@ class Card:
     strategies: list[StrategyHint] = field(default_factory=list)
     risks: tuple[RiskFlag, ...] = ()
     stage_limit: str = ""  # M5: "Average 7.0 days in this stage, high risk after 10.5 (...)"
-    gate: Any = None  # gates.panel.GatePanel: the checklist of the next step and the health score
+    gate: Any = None  # gates.panel.GatePanel: the checklist of the next step and the health score (workflow.card)
 
     @property
     def is_open(self) -> bool:
@@ -219,26 +220,10 @@ def card_data(*, user: access.AnyUser, opportunity: Opportunity, now: dt.datetim
         amount_label=money(opportunity.amount),
         budget_label=_budget(opportunity),
     )
-    from opphub.gates.panel import gate_panel
-
-    card.gate = gate_panel(opportunity, now=now)
-    card.status_label = card.gate.status_label  # S1 待確認商機, S3 方案確認中 (the playbook's stage marks)
     if is_open and page == 1:  # X2: the newest objections (already on the first timeline page)
         card.strategies = counter_strategies(playbook, [f.objections for f in followups])
         card.risks = opportunity_risks(playbook=playbook, opportunity=opportunity, now=now)
     card.stage_limit = stage_limit_text(playbook, opportunity, now)
-    reason = card.gate.record.loss_reason
-    if opportunity.status == Status.LOST and reason:  # X2: the recorded loss reason's counter-strategy
-        card.strategies = [StrategyHint(r, "", card.gate.record.loss_real_reason)
-                           for r in playbook.loss_reasons if r.key == reason]
-    if can_edit and is_open and stage is not None:
-        open_keys = playbook.open_stage_keys
-        idx = open_keys.index(stage.key) if stage.key in open_keys else -1
-        if 0 <= idx < len(open_keys) - 1:
-            card.next_stage = next(s for s in steps if s.key == open_keys[idx + 1])
-        if idx > 0:
-            card.previous_stage = next(s for s in steps if s.key == open_keys[idx - 1])
-        card.can_win = idx == len(open_keys) - 1
     return card
 
 

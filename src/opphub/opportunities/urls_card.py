@@ -1,12 +1,11 @@
-"""Card, forms and follow-up routes (names: create, card, edit, followup_create)."""
+"""Create and edit routes (names: create, edit). The card itself, its follow-up form and the move/close
+endpoints are in ``opphub.workflow.urls`` (same namespace, see ``config/urls.py``)."""
 
 from django.urls import path
 
-from . import views_card, views_forms
+from . import views_forms
 
 urlpatterns = [
     path("new/", views_forms.create_view, name="create"),
-    path("<str:number>/", views_card.card_view, name="card"),
     path("<str:number>/edit/", views_forms.edit_view, name="edit"),
-    path("<str:number>/followups/new/", views_card.followup_create_view, name="followup_create"),
 ]

@@ -2,7 +2,7 @@
 
 Without JavaScript every card links to its card page. With JavaScript (``board.js``, SortableJS) a
 card dropped in another column is posted to the move endpoint, or — dropped in the archive column —
-to the close endpoint after a won/lost choice; see ``views_move`` for the JSON contract. After a
+to the close endpoint after a won/lost choice; see ``workflow/views_move.py`` for the JSON contract. After a
 successful move, board.js re-fetches this view with the ``HX-Request`` header and ``HX-Target: board``
 and receives only the columns fragment (``board_columns.html``), so counts and totals refresh.
 """

@@ -25,3 +25,11 @@ def risk_message(flag: Any) -> str:
     from opphub.opportunities.risks import risk_message as message
 
     return message(flag)
+
+
+@register.filter
+def score(value: Any) -> str:
+    """A health score as people see it (H4: at most one decimal, the number the decision was taken on)."""
+    from opphub.methodology.health import score_text
+
+    return score_text(value)

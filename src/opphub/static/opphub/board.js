@@ -1,6 +1,6 @@
 // Pipeline board: drag a card to another column to move it (SortableJS), or to the archive column to
 // close it as won or lost. The server decides; on refusal the card goes back and the reasons show.
-// Contract (see opportunities/views_move.py): POST form data with X-CSRFToken and
+// Contract (see workflow/views_move.py): POST form data with X-CSRFToken and
 // Accept: application/json -> {ok, stage, version, outcome, message} or {ok: false, errors: [...]}.
 (function () {
   "use strict";

@@ -25,9 +25,10 @@ from opphub.common.forms import add_service_errors
 from opphub.followups.forms import FollowUpForm
 from opphub.followups.models import CustomerRequest
 from opphub.followups.services import followup_log
+from opphub.opportunities.card import Card, opportunity_for_card
 from opphub.people.http import SignedInRequest
 
-from .card import Card, card_data, opportunity_for_card
+from .card import card_page
 
 
 class HtmxRequest(SignedInRequest):
@@ -53,7 +54,7 @@ def _context(card: Card, form: FollowUpForm | None, *, logged: bool = False) -> 
 def card_view(request: HttpRequest, number: str) -> HttpResponse:
     now = timezone.now()
     opportunity = opportunity_for_card(request.user, number)
-    card = card_data(user=request.user, opportunity=opportunity, now=now, page=_page(request))
+    card = card_page(user=request.user, opportunity=opportunity, now=now, page=_page(request))
     form = FollowUpForm(contacts=card.contacts, now=now, waiting=_waiting(opportunity)) if card.can_log else None
     return render(request, "opportunities/card.html", _context(card, form))
 
@@ -69,7 +70,7 @@ def _waiting(opportunity: Any) -> list[CustomerRequest]:
 def followup_create_view(request: HtmxRequest, number: str) -> HttpResponse:
     now = timezone.now()
     opportunity = opportunity_for_card(request.user, number)
-    card = card_data(user=request.user, opportunity=opportunity, now=now)
+    card = card_page(user=request.user, opportunity=opportunity, now=now)
     if not card.can_log:
         raise PermissionDenied(_("You cannot log follow-ups on this opportunity."))
     form = FollowUpForm(request.POST, contacts=card.contacts, now=now, waiting=_waiting(opportunity))
@@ -86,7 +87,7 @@ def followup_create_view(request: HtmxRequest, number: str) -> HttpResponse:
                 messages.success(request, _("Follow-up logged."))
                 return HttpResponseRedirect(reverse("opportunities:card", kwargs={"number": number})
                                             + "#followups")
-            card = card_data(user=request.user, opportunity=opportunity, now=now)
+            card = card_page(user=request.user, opportunity=opportunity, now=now)
             fresh = FollowUpForm(contacts=card.contacts, now=now, waiting=_waiting(opportunity))
             return render(request, "opportunities/_timeline_block.html",
                           {**_context(card, fresh, logged=True), "oob": True})

@@ -31,11 +31,12 @@ from django.views.decorators.http import require_POST
 from opphub import access
 from opphub.common.errors import ServiceError
 from opphub.common.forms import safe_next
+from opphub.opportunities.messages import stage_name
+from opphub.opportunities.models import Status
+from opphub.opportunities.playbooks import playbook_of
 from opphub.people.http import SignedInRequest
 
-from .messages import stage_name
-from .models import Status
-from .playbooks import playbook_of
+from .moves import MoveOutcome, MoveResult
 from .services import opportunity_close, opportunity_move_stage
 
 
@@ -73,7 +74,8 @@ def _back(request: HttpRequest, number: str) -> HttpResponseRedirect:
 
 
 def _respond(request: HttpRequest, number: str, action: Any, success: Any) -> HttpResponse:
-    """Run ``action(opportunity, version)``; answer JSON or redirect with a message."""
+    """Run ``action(opportunity, version)`` (a move answers its :class:`MoveOutcome`, a close None);
+    answer JSON or redirect with a message."""
     as_json = wants_json(request)
     try:
         opportunity = access.get_opportunity(request.user, number=number)
@@ -83,7 +85,7 @@ def _respond(request: HttpRequest, number: str, action: Any, success: Any) -> Ht
                                                            "see it.")]}, status=404)
         raise
     try:
-        action(opportunity, _version(request))
+        outcome: MoveOutcome | None = action(opportunity, _version(request))
     except (ServiceError, ValidationError, BadInput) as exc:
         status, errors = _errors_of(exc)
         if as_json:
@@ -93,12 +95,11 @@ def _respond(request: HttpRequest, number: str, action: Any, success: Any) -> Ht
         return _back(request, number)
     name = stage_name(playbook_of(opportunity.playbook_version), opportunity.stage)
     if as_json:
-        outcome = getattr(opportunity, "move_outcome", None)
         return JsonResponse({"ok": True, "number": opportunity.number, "stage": opportunity.stage,
                              "stage_name": name, "status": opportunity.status, "version": opportunity.version,
-                             "outcome": outcome.result if outcome else "moved",
+                             "outcome": str(outcome.result) if outcome else "moved",
                              "message": str(outcome.message) if outcome and outcome.message else ""})
-    messages.success(request, success(opportunity, name))
+    messages.success(request, success(opportunity, name, outcome))
     return _back(request, number)
 
 
@@ -108,15 +109,14 @@ def move_view(request: SignedInRequest, number: str) -> HttpResponse:
     to_stage = request.POST.get("to_stage", "").strip()
     note = request.POST.get("note", "")
 
-    def action(opportunity: Any, version: int | None) -> None:
+    def action(opportunity: Any, version: int | None) -> MoveOutcome:
         if not to_stage:
             raise BadInput(_("Choose the stage to move it to."))
-        opportunity_move_stage(actor=request.user, opportunity=opportunity, to_stage=to_stage,
-                               expected_version=version, note=note, now=timezone.now())
+        return opportunity_move_stage(actor=request.user, opportunity=opportunity, to_stage=to_stage,
+                                      expected_version=version, note=note, now=timezone.now())
 
-    def success(o: Any, name: str) -> str:
-        outcome = getattr(o, "move_outcome", None)
-        if outcome is not None and outcome.result != "moved":  # H4: sent to the manager, or sent back
+    def success(o: Any, name: str, outcome: MoveOutcome | None) -> str:
+        if outcome is not None and outcome.result != MoveResult.MOVED:  # H4: to the manager, back, not ready
             return str(outcome.message)
         return _("%(number)s moved to %(stage)s.") % {"number": o.number, "stage": name}
 
@@ -133,7 +133,7 @@ def close_view(request: SignedInRequest, number: str) -> HttpResponse:
         opportunity_close(actor=request.user, opportunity=opportunity, outcome=outcome,
                           expected_version=version, note=note, now=timezone.now())
 
-    def success(o: Any, name: str) -> str:
+    def success(o: Any, name: str, _outcome: MoveOutcome | None) -> str:
         if o.status == Status.WON:
             return _("%(number)s is marked won.") % {"number": o.number}
         return _("%(number)s is marked lost.") % {"number": o.number}
