@@ -5,8 +5,7 @@ must follow it: a rule number typed into code, a template or a message shows up 
 The assertions are about numbers and the playbook's own texts (which come out the same, or from the
 playbook, in all three languages), never about translated words, so they hold before the catalogues
 are compiled. Values are read from ``PILOT``/``STANDARD``; the expected renderings ("12.2", "1.35")
-are worked out from them. Tests marked ``xfail(strict=True)`` name rule texts other branches move into
-the playbook; they start passing (and so fail as XPASS) once merged: then drop the marker.
+are worked out from them.
 """
 
 from __future__ import annotations
@@ -320,12 +319,9 @@ def test_stage_averages_are_learned_per_pipeline_and_version_in_the_pilot_window
     assert f"the average of the last {n} moves" in html
 
 
-# ---------------------------------------------------------------- rule texts of the other branches
-# These name numbers still typed into texts when this branch was written; each branch that moves them into
-# the playbook makes its test pass: remove the xfail marker then.
+# ---------------------------------------------------------------- H4 band, P6 intervention days
 
 
-@pytest.mark.xfail(strict=True, reason="H4 band texts (60-80) move into the playbook on the workflow branch")
 @pytest.mark.parametrize("lang", LANGS)
 def test_h4_band_texts_follow_the_pilot(org, pilot, lang):
     """spec: H4 — the stage work page and the lifecycle report state the pilot's band (55/85)."""

@@ -98,3 +98,12 @@ def test_the_marks_cost_the_same_queries_for_a_few_or_many_rows(org):
         c.get(LIST)
     assert len(board_many) == len(board_few)
     assert len(list_many) == len(list_few)
+
+
+def test_marks_read_the_approval_state_the_gates_write():
+    """spec: S1 — the board's marks read granted approvals through the reverse relation (no import of gates
+    into opportunities): the state they look for is the one the approval service writes."""
+    from opphub.gates.models import ApprovalState
+    from opphub.opportunities.status_marks import APPROVED
+
+    assert ApprovalState.APPROVED.value == APPROVED

@@ -83,7 +83,8 @@ def s2_in_2027(org):  # type: ignore[no-untyped-def]
     """r1's opportunity entering requirement confirmation (S2) on 2027-09-28: the 5W1H interview is due
     7 working days later."""
     opp = make_opportunity(actor=org.r1, now=ENTERED - dt.timedelta(days=2))
-    return opportunity_move_stage(actor=org.r1, opportunity=fulfil(opp), to_stage="confirmation", now=ENTERED)
+    return opportunity_move_stage(actor=org.r1, opportunity=fulfil(opp), to_stage="confirmation",
+                                  now=ENTERED).opportunity
 
 
 def _feed_interview(user):  # type: ignore[no-untyped-def]

@@ -17,9 +17,10 @@ from django.utils.translation import get_language
 from opphub.methodology.playbook import Playbook
 from opphub.methodology.stages import status_label_of
 
-from .models import PlaybookVersion, Status
+from .models import Opportunity, PlaybookVersion, Status
 from .playbooks import playbook_of
 
+APPROVED = "approved"  # gates.models.ApprovalState.APPROVED
 Row = tuple[int, str, str, int]  # (opportunity id, stage, status, playbook version id)
 
 
@@ -35,8 +36,6 @@ def status_marks(rows: Iterable[Row], books: dict[int, Playbook] | None = None) 
     rows = [r for r in rows if r[2] == Status.OPEN]
     if not rows:
         return {}
-    from opphub.gates.models import Approval, ApprovalState, Document
-
     if books is None:
         books = books_of(r[3] for r in rows)
     marked = []
@@ -50,12 +49,13 @@ def status_marks(rows: Iterable[Row], books: dict[int, Playbook] | None = None) 
     approved: dict[int, set[str]] = {}
     docs = {d for _row, s in marked for d in s.status_after_documents}
     keys = {a for _row, s in marked for a in s.status_until_approvals}
-    for opp_id, doc_type in (Document.objects.filter(opportunity_id__in=ids).order_by()
-                             .values_list("opportunity_id", "doc_type").distinct()):
+    # through the reverse relations of the stage work's tables (gates sits above opportunities: no import)
+    for opp_id, doc_type in (Opportunity.objects.filter(pk__in=ids, documents__isnull=False).order_by()
+                             .values_list("pk", "documents__doc_type").distinct()):
         if doc_type in docs:
             uploaded.setdefault(opp_id, set()).add(doc_type)
-    for opp_id, key in (Approval.objects.filter(opportunity_id__in=ids, state=ApprovalState.APPROVED)
-                        .order_by().values_list("opportunity_id", "key").distinct()):
+    for opp_id, key in (Opportunity.objects.filter(pk__in=ids, approvals__state=APPROVED).order_by()
+                        .values_list("pk", "approvals__key").distinct()):
         if key in keys:
             approved.setdefault(opp_id, set()).add(key)
     lang = get_language()

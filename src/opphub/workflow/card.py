@@ -5,8 +5,8 @@ checks (``methodology.stages.check_move`` / ``check_close``) would let the move 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
+from opphub import access
 from opphub.gates.panel import gate_panel
 from opphub.methodology.stages import MoveRequest, check_close, check_move
 from opphub.methodology.strategies import StrategyHint
@@ -33,7 +33,7 @@ def stage_buttons(card: Card) -> None:
     card.can_win = not check_close(playbook, stage=o.stage, status=o.status, outcome="won")
 
 
-def card_page(*, user: Any, opportunity: Opportunity, now: dt.datetime, page: int = 1) -> Card:
+def card_page(*, user: access.AnyUser, opportunity: Opportunity, now: dt.datetime, page: int = 1) -> Card:
     """Everything the card page shows. ``opportunity`` comes from ``opportunities.card.opportunity_for_card``."""
     card = card_data(user=user, opportunity=opportunity, now=now, page=page)
     card.gate = gate_panel(opportunity, now=now)

@@ -61,6 +61,7 @@ from opphub.methodology.stages import MoveRequest, Unmet, check_move_with_gate, 
 from opphub.opportunities.messages import stage_name
 from opphub.opportunities.models import Opportunity, PlaybookVersion, Status
 from opphub.opportunities.playbooks import playbook_of
+from opphub.people.models import User
 
 from .moves import MoveOutcome, MoveResult, relocate
 
@@ -177,7 +178,7 @@ def not_ready(v: Verdict) -> bool:
     return v.gate_complete and v.first_stage and v.score.decision == Decision.BACK
 
 
-def save_score(v: Verdict, *, actor: Any, now: datetime, reason: str) -> HealthRecord:
+def save_score(v: Verdict, *, actor: User | None, now: datetime, reason: str) -> HealthRecord:
     """Save the score the decision was taken on, with its inputs and playbook version."""
     score, o = v.score, v.opportunity
     return HealthRecord.objects.create(
@@ -193,7 +194,7 @@ def _band(playbook: Playbook) -> dict[str, str]:
     return {"low": score_text(playbook.health.back_below), "high": score_text(playbook.health.advance_above)}
 
 
-def _advance(v: Verdict, *, actor: Any, now: datetime, note: str, automatic: bool,
+def _advance(v: Verdict, *, actor: User | None, now: datetime, note: str, automatic: bool,
              expected_version: int | None) -> MoveOutcome:
     o, playbook = v.opportunity, v.playbook
     record = save_score(v, actor=actor, now=now, reason="auto" if automatic else "stage_end")
@@ -210,10 +211,10 @@ def _advance(v: Verdict, *, actor: Any, now: datetime, note: str, automatic: boo
     return MoveOutcome(o, MoveResult.MOVED, message, health=record, automatic=automatic)
 
 
-def _ask(v: Verdict, *, actor: Any, now: datetime, note: str, automatic: bool) -> MoveOutcome:
+def _ask(v: Verdict, *, actor: User | None, now: datetime, note: str, automatic: bool) -> MoveOutcome:
     o, playbook = v.opportunity, v.playbook
     record = save_score(v, actor=actor, now=now, reason="auto" if automatic else "stage_end")
-    requester = o.owner if automatic else actor
+    requester = o.owner if automatic or actor is None else actor  # the system asks in the owner's name
     approval = approval_request(actor=requester, opportunity=o, key=HEALTH_APPROVAL, now=now, note=note,
                                 to_stage=v.to_stage, health=record)
     message = _("The health score is %(total)s (%(low)s–%(high)s): the move to %(stage)s waits for the "
@@ -225,7 +226,8 @@ def _ask(v: Verdict, *, actor: Any, now: datetime, note: str, automatic: bool) -
     return MoveOutcome(o, MoveResult.APPROVAL, message, health=record, approval=approval, automatic=automatic)
 
 
-def _back(v: Verdict, *, actor: Any, now: datetime, automatic: bool, expected_version: int | None) -> MoveOutcome:
+def _back(v: Verdict, *, actor: User | None, now: datetime, automatic: bool,
+          expected_version: int | None) -> MoveOutcome:
     o, playbook = v.opportunity, v.playbook
     total = score_text(v.score.total)
     reason = _("Health score %(total)s is below %(min)s.") % {"total": total, "min": _band(playbook)["low"]}
@@ -244,7 +246,7 @@ def _back(v: Verdict, *, actor: Any, now: datetime, automatic: bool, expected_ve
     return MoveOutcome(o, MoveResult.BACK, message, health=record, automatic=automatic)
 
 
-def decide_move(v: Verdict, *, actor: Any, now: datetime, note: str, expected_version: int | None) -> MoveOutcome:
+def decide_move(v: Verdict, *, actor: User, now: datetime, note: str, expected_version: int | None) -> MoveOutcome:
     """A person asked to move to the next open stage and its gate is met: the same H4 decision as the
     automatic review (an approval already granted moves it; otherwise the score decides)."""
     if v.granted:
@@ -259,7 +261,7 @@ def decide_move(v: Verdict, *, actor: Any, now: datetime, note: str, expected_ve
     return _back(v, actor=actor, now=now, automatic=False, expected_version=expected_version)
 
 
-def health_review(*, actor: Any, opportunity: Opportunity, now: datetime) -> MoveOutcome | None:
+def health_review(*, actor: User | None, opportunity: Opportunity, now: datetime) -> MoveOutcome | None:
     """The automatic H4 review of one opportunity, in the caller's transaction. Locks the row, reads the
     verdict and acts (see :func:`pending_action`); returns what happened, or None when nothing did."""
     fresh = (Opportunity.objects.select_for_update().select_related("playbook_version", "owner")
@@ -290,7 +292,7 @@ def health_review(*, actor: Any, opportunity: Opportunity, now: datetime) -> Mov
     return outcome
 
 
-def health_review_handler(*, actor: Any, opportunity: Any, now: datetime) -> object:
+def health_review_handler(*, actor: User | None, opportunity: Any, now: datetime) -> object:
     """``common.inputs`` handler: review open opportunities only (cheap refusal for the rest)."""
     if getattr(opportunity, "status", Status.OPEN) != Status.OPEN:
         return None

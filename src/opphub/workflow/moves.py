@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from opphub.audit.services import audit_record
 from opphub.common.errors import MoveRefused
@@ -17,6 +16,7 @@ from opphub.methodology.playbook import Playbook
 from opphub.methodology.stages import Unmet
 from opphub.opportunities.models import Opportunity, StageHistory
 from opphub.opportunities.services import audit_state
+from opphub.people.models import User
 
 
 class MoveResult(StrEnum):
@@ -51,13 +51,13 @@ def refuse(playbook: Playbook, unmet: list[Unmet]) -> None:
     raise MoveRefused(messages[0], details=messages)
 
 
-def enter_stage(*, actor: Any, opportunity: Opportunity, stage: str, now: datetime, note: str) -> None:
+def enter_stage(*, actor: User | None, opportunity: Opportunity, stage: str, now: datetime, note: str) -> None:
     StageHistory.objects.filter(opportunity=opportunity, left_at__isnull=True).update(left_at=now)
     StageHistory.objects.create(opportunity=opportunity, stage=stage, entered_at=now, moved_by=actor,
                                 note=note[:300])
 
 
-def relocate(*, actor: Any, opportunity: Opportunity, to_stage: str, now: datetime, note: str,
+def relocate(*, actor: User | None, opportunity: Opportunity, to_stage: str, now: datetime, note: str,
              expected_version: int | None) -> None:
     """Put an open opportunity into ``to_stage`` (checks are the caller's)."""
     before = audit_state(opportunity)

@@ -9,7 +9,6 @@ next open stage runs the H4 decision; the result is a :class:`~.moves.MoveOutcom
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -26,7 +25,7 @@ from opphub.methodology.stages import MoveRequest, check_close, check_close_with
 from opphub.opportunities.models import Opportunity, OpportunityEvent, Status
 from opphub.opportunities.playbooks import playbook_of
 from opphub.opportunities.services import audit_state
-from opphub.people.models import Role
+from opphub.people.models import Role, User
 
 from .health import decide_move, verdicts
 from .moves import MoveOutcome, MoveResult, enter_stage, refuse, relocate
@@ -35,7 +34,7 @@ __all__ = ["MoveOutcome", "MoveResult", "opportunity_close", "opportunity_move_s
 
 
 @transaction.atomic
-def opportunity_move_stage(*, actor: Any, opportunity: Opportunity, to_stage: str, now: datetime,
+def opportunity_move_stage(*, actor: User, opportunity: Opportunity, to_stage: str, now: datetime,
                            expected_version: int | None = None, note: str = "") -> MoveOutcome:
     """Move to another stage (board drag, button or API).
 
@@ -63,7 +62,7 @@ def opportunity_move_stage(*, actor: Any, opportunity: Opportunity, to_stage: st
 
 
 @transaction.atomic
-def opportunity_close(*, actor: Any, opportunity: Opportunity, outcome: str, now: datetime,
+def opportunity_close(*, actor: User, opportunity: Opportunity, outcome: str, now: datetime,
                       expected_version: int | None = None, note: str = "") -> Opportunity:
     """Mark won or lost; the opportunity enters the archive stage (S5). Won needs S4's outputs."""
     if not access.can_edit_opportunity(actor, opportunity):
