@@ -41,6 +41,11 @@ CHANGES: list[tuple[str, str]] = [
     ("zombie_penalty_points = 5 ", "zombie_penalty_points = 4 "),                       # P6
     ("intervention_days = 7 ", "intervention_days = 9 "),                               # P6
     ("zombie_working_days = false", "zombie_working_days = true"),                      # P6
+    # C1-C4 response times: C1 20 h, C2 40 h, C3 3 working days, C4 30 h
+    ("response = { update_hours = 24 }", "response = { update_hours = 20 }"),
+    ("response = { review_submit_hours = 48 }", "response = { review_submit_hours = 40 }"),
+    ("response = { feedback_working_days = 2 }", "response = { feedback_working_days = 3 }"),
+    ("response = { objection_hours = 24 }", "response = { objection_hours = 30 }"),
     # S1: 11-day default, a touch every 5 days, its own "to be confirmed" mark
     ("default_days = 14                 # M5 average used while history is thin",
      "default_days = 11                 # M5 average used while history is thin"),

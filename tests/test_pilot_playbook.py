@@ -84,7 +84,7 @@ def pilot(org):  # type: ignore[no-untyped-def]
 
 
 def test_the_pilot_changes_every_number_this_test_reads():
-    """spec: M5, X3, S1, P1, C1, H4, P6 — the pilot differs from the standard in each value asserted below."""
+    """spec: M5, X3, S1, P1, C1-C4, H4, P6, M3 — the pilot differs from the standard in each value asserted below."""
     pairs = [
         (PILOT.rules.risk_duration_factor, STANDARD.rules.risk_duration_factor),
         (PILOT.rules.response_time_normal_hours, STANDARD.rules.response_time_normal_hours),
@@ -100,6 +100,12 @@ def test_the_pilot_changes_every_number_this_test_reads():
         (PILOT.health.back_below, STANDARD.health.back_below),
         (PILOT.health.advance_above, STANDARD.health.advance_above),
         (PILOT.number("incentives", "zombie_days"), STANDARD.number("incentives", "zombie_days")),
+        (PILOT.number("incentives", "zombie_penalty_points"), STANDARD.number("incentives", "zombie_penalty_points")),
+        (PILOT.zombie_working_days, STANDARD.zombie_working_days),
+        (PILOT.rules.escalation_grace_hours, STANDARD.rules.escalation_grace_hours),
+        (PILOT.rules.escalation_channels, STANDARD.rules.escalation_channels),
+        *((PILOT.stage(s).response, STANDARD.stage(s).response) for s in ("discovery", "confirmation", "solution",
+                                                                         "closing")),
     ]
     for pilot_value, standard_value in pairs:
         assert pilot_value != standard_value
@@ -348,3 +354,233 @@ def test_team_health_states_the_pilot_intervention_days(org, pilot, lang):
     days = PILOT.number("incentives", "intervention_days")
     assert re.search(rf"\b{days}\b", section)
     assert not re.search(rf"\b{STANDARD.number('incentives', 'intervention_days')}\b", section)
+
+
+# ---------------------------------------------------------------- M3 escalation grace and channels
+
+
+def test_escalation_waits_the_pilot_grace_and_goes_on_the_pilot_channels(org, pilot):
+    """spec: M3 — an overdue touch and a late answer (C1) reach the manager the pilot's grace (5 h) after
+    they fell due, not at the due time (the standard's 0), and on the pilot's channels (in-app, email,
+    DingTalk through the team's robot), not the standard's WeCom."""
+    from opphub.followups.services import request_record
+    from opphub.notifications.models import Delivery, Robot
+
+    Robot.objects.create(team=org.east, vendor="dingtalk", url="https://oapi.dingtalk.com/robot/send?access_token=t")
+    now = timezone.localtime()
+    per = PILOT.stage("discovery").cadence.per_days  # type: ignore[union-attr]
+    grace = PILOT.rules.escalation_grace_hours * H
+    assert STANDARD.rules.escalation_grace_hours * H < H < grace
+    last = now - per * DAY - H
+    due = last + per * DAY  # an hour ago
+    opp = make_opportunity(actor=org.r1, now=last - DAY)
+    touches(opp, [(dt.timedelta(0), "out", "电话")], last)
+    received = due - PILOT.stage("discovery").response["update_hours"] * H  # the answer fell due at ``due`` too
+    request_record(actor=org.r1, opportunity=opp, kind="key_action", text="客户要求更新报价", received_at=received,
+                   now=received)
+
+    def late() -> list[Alert]:
+        return list(Alert.objects.filter(opportunity=opp, resolved_at__isnull=True,
+                                         kind__in=[AlertKind.OVERDUE_TOUCH, AlertKind.RESPONSE_KEY_ACTION]))
+
+    scan_run(now=now, x3=False)  # both overdue, neither escalated (the standard escalates now)
+    assert len(late()) == 2 and all(a.due_at == due and a.escalated_at is None for a in late())
+    assert scan_run(now=due + grace, x3=False).escalated == 0
+    assert scan_run(now=due + grace + S, x3=False).escalated == 2
+    channels = {"inapp", *PILOT.rules.escalation_channels}
+    for alert in late():
+        assert alert.escalated_to == org.m1
+        sent = set(Delivery.objects.filter(key=f"escalation:{alert.pk}", recipient=org.m1)
+                   .values_list("channel", flat=True))
+        assert sent == channels
+    assert set(STANDARD.rules.escalation_channels) - channels  # a standard channel the pilot does not use
+    assert not Delivery.objects.filter(channel__in=set(STANDARD.rules.escalation_channels) - channels).exists()
+
+
+# ---------------------------------------------------------------- P6 zombie days, working days, points
+
+
+def test_the_zombie_rule_counts_the_pilot_working_days_and_points(org, pilot):
+    """spec: P6 — last update Thursday 2026-11-19: the pilot's 2 working days are Friday and Monday, so the
+    zombie alert and the −4 points come at Tuesday 00:00 — not on Saturday (2 calendar days) nor on
+    Monday (the standard's 3 calendar days) — booked in November."""
+    from opphub.alerts.models import PenaltyEntry
+    from opphub.methodology.business_days import add_working_days
+    from opphub.workdays.calendar import work_calendar
+
+    assert PILOT.zombie_working_days and not STANDARD.zombie_working_days
+    days = int(PILOT.number("incentives", "zombie_days"))
+    points = int(PILOT.number("incentives", "zombie_penalty_points"))
+    tz = timezone.get_current_timezone()
+    last = dt.datetime(2026, 11, 19, 15, 0, tzinfo=tz)
+    penalty_day = add_working_days(work_calendar(), last.date(), days)
+    assert penalty_day > last.date() + dt.timedelta(days=int(STANDARD.number("incentives", "zombie_days")))
+    first = dt.datetime.combine(penalty_day + DAY, dt.time.min, tzinfo=tz)
+    opp = make_opportunity(actor=org.r1, now=last - 5 * DAY)
+    touches(opp, [(dt.timedelta(0), "out", "电话")], last)
+
+    def zombie() -> bool:
+        return Alert.objects.filter(opportunity=opp, kind=AlertKind.ZOMBIE, resolved_at__isnull=True).exists()
+
+    scan_run(now=first - S, x3=False, escalate=False)
+    assert not zombie() and not PenaltyEntry.objects.filter(opportunity=opp).exists()
+    scan_run(now=first, x3=False, escalate=False)
+    assert zombie()
+    (entry,) = PenaltyEntry.objects.filter(opportunity=opp)
+    assert (entry.points, entry.month) == (-points, penalty_day.strftime("%Y-%m"))
+
+
+def _since_working_days_ago(n: int) -> dt.datetime:
+    """Noon of the latest local date with exactly ``n`` working days after it up to yesterday."""
+    from opphub.methodology.business_days import working_days_between
+    from opphub.workdays.calendar import work_calendar
+
+    calendar = work_calendar()
+    yesterday = timezone.localdate() - DAY
+    day = yesterday
+    while working_days_between(calendar, day, yesterday) < n:
+        day -= DAY
+    return dt.datetime.combine(day, dt.time(12), tzinfo=timezone.get_current_timezone())
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_my_day_and_team_health_state_the_pilot_zombie_numbers(org, pilot, lang):
+    """spec: P6 — My day warns after 1 working day without a follow-up that the next costs the pilot's 4
+    points, and after the pilot's 2 working days states −4 points; the scan books −4 and team health's
+    ledger shows it (not the standard's 5)."""
+    from opphub.alerts.models import PenaltyEntry
+
+    days = int(PILOT.number("incentives", "zombie_days"))
+    points = int(PILOT.number("incentives", "zombie_penalty_points"))
+    standard_points = int(STANDARD.number("incentives", "zombie_penalty_points"))
+    ops = {}
+    for level, n in (("penalty", days), ("warning", days - 1)):
+        since = _since_working_days_ago(n)
+        ops[level] = make_opportunity(actor=org.r1, now=since - DAY, name=f"僵尸{level}")
+        touches(ops[level], [(dt.timedelta(0), "out", "电话")], since)
+    html = client_for(org.r1, lang).get(reverse("followups:my_day")).content.decode()
+    section = html[html.index('id="my-day-zombies"'):]
+    section = section[:section.index("</section>")]
+    for level, opp in ops.items():
+        item = section[section.index(f">{opp.number}</a>"):]
+        item = item[item.index("</strong>"):item.index("</li>")]  # the rule's sentence
+        assert re.search(rf"(?<![\d.]){points}(?![\d.])", item), (level, item)
+        assert not re.search(rf"(?<![\d.]){standard_points}(?![\d.])", item)
+        assert f'class="zombie-{level}"' in section[:section.index(f">{opp.number}</a>")].rsplit("<li", 1)[-1]
+    scan_run(now=timezone.localtime(), x3=False, escalate=False)
+    (entry,) = PenaltyEntry.objects.filter(opportunity=ops["penalty"])
+    assert entry.points == -points
+    assert not PenaltyEntry.objects.filter(opportunity=ops["warning"]).exists()
+    if entry.month == timezone.localdate().strftime("%Y-%m"):  # the streak was completed this month
+        health = client_for(org.m1, lang).get(reverse("alerts:team_health")).content.decode()
+        ledger = health[health.index('id="team-penalties"'):]
+        ledger = ledger[:ledger.index("</section>")]
+        assert f">{-points}</strong>" in ledger and f">{-standard_points}</strong>" not in ledger
+
+
+# ---------------------------------------------------------------- C1-C4 response times
+
+
+@pytest.mark.parametrize(("kind", "stage", "alert_kind", "key"), [
+    ("key_action", "discovery", AlertKind.RESPONSE_KEY_ACTION, "update_hours"),             # C1: 20 h, not 24
+    ("confirmation", "confirmation", AlertKind.RESPONSE_CONFIRMATION, "review_submit_hours"),  # C2: 40 h, not 48
+    ("objection", "closing", AlertKind.RESPONSE_OBJECTION, "objection_hours"),              # C4: 30 h, not 24
+])
+def test_hour_response_times_follow_the_pilot(org, pilot, kind, stage, alert_kind, key):
+    """spec: C1, C2, C4 — a request is late one second after the pilot's hours, not at the standard's."""
+    from .alerts.test_response_times import NOW, _alert, _waiting
+
+    hours = PILOT.stage(stage).response[key]
+    assert hours != STANDARD.stage(stage).response[key]
+    opp, _request = _waiting(org, kind, NOW - hours * H, stage)
+    standard_late = NOW - (hours - STANDARD.stage(stage).response[key]) * H + S
+    for at in sorted({min(standard_late, NOW), NOW}):  # a longer pilot time: late under the standard, not yet here
+        scan_run(now=at, x3=False, escalate=False)
+        assert _alert(opp, alert_kind) is None, at
+    scan_run(now=NOW + S, x3=False, escalate=False)  # a shorter pilot time: late here, not yet under the standard
+    alert = _alert(opp, alert_kind)
+    assert alert is not None and alert.due_at == NOW
+
+
+def test_the_feedback_response_time_follows_the_pilot_working_days(org, pilot):
+    """spec: C3 — proposal feedback received Friday 2026-11-20 is due by the end of the pilot's 3rd working
+    day (Wednesday 25th), not the standard's 2nd (Tuesday)."""
+    from opphub.methodology.business_days import add_working_days
+    from opphub.workdays.calendar import work_calendar
+
+    from .alerts.test_response_times import _alert, _waiting
+
+    tz = timezone.get_current_timezone()
+    received = dt.datetime(2026, 11, 20, 16, 0, tzinfo=tz)
+    opp, _request = _waiting(org, "feedback", received, "solution", text="方案第三章需要调整")
+
+    def end_of(book) -> dt.datetime:  # type: ignore[no-untyped-def]
+        n = book.stage("solution").response["feedback_working_days"]
+        return dt.datetime.combine(add_working_days(work_calendar(), received.date(), n), dt.time.max, tzinfo=tz)
+
+    assert end_of(STANDARD) < end_of(PILOT)
+    for at in (end_of(STANDARD) + S, end_of(PILOT)):
+        scan_run(now=at, x3=False, escalate=False)
+        assert _alert(opp, AlertKind.RESPONSE_FEEDBACK) is None, at
+    scan_run(now=end_of(PILOT) + S, x3=False, escalate=False)
+    alert = _alert(opp, AlertKind.RESPONSE_FEEDBACK)
+    assert alert is not None and alert.due_at == end_of(PILOT)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_my_day_states_the_pilot_response_times(org, pilot, lang):
+    """spec: C1, C3, C4 — My day shows each request due by the pilot's time and names the pilot's rule
+    ("within 20 hours", "within 3 working days", "within 30 hours") in every language."""
+    from .alerts.test_response_times import _waiting
+
+    now = timezone.localtime()
+    received = now - H
+    cases = [("key_action", "discovery", "update_hours"), ("feedback", "solution", "feedback_working_days"),
+             ("objection", "closing", "objection_hours")]
+    requests = {key: (stage, _waiting(org, kind, received, stage)[1]) for kind, stage, key in cases}
+    html = client_for(org.r1, lang).get(reverse("followups:my_day")).content.decode()
+    for key, (stage, request) in requests.items():
+        row = html[html.index(f'data-request="{request.pk}"'):]
+        row = row[:row.index("</tr>")]
+        rule = re.search(r'<span class="muted">\(([^)]*)\)</span>', row).group(1)  # type: ignore[union-attr]
+        n, standard = PILOT.stage(stage).response[key], STANDARD.stage(stage).response[key]
+        assert re.search(rf"\b{n}\b", rule) and not re.search(rf"\b{standard}\b", rule), (key, rule)
+        if key.endswith("_hours"):
+            assert timezone.localtime(request.received_at + n * H).strftime("%Y-%m-%d %H:%M") in row
+            if lang == "en":
+                assert rule == f"within {n} hours"
+        elif lang == "en":
+            assert rule == f"within {n} working days"
+
+
+# ---------------------------------------------------------------- H4 decisions on the pilot band
+
+
+@pytest.mark.parametrize(("items", "budget", "outcome"), [
+    (["60"] * 10, ("explicit_amount", "approved", "in_annual_plan"), "approval"),  # 84: standard > 80 advances
+    (["65"] * 10, ("explicit_amount", "approved", "in_annual_plan"), "advance"),   # 86: above the pilot's 85
+    (["30"] * 10, ("approved",), "approval"),                                      # 57: standard < 60 goes back
+], ids=["84", "86", "57"])
+def test_h4_decides_on_the_pilot_band_through_the_workflow(org, pilot, items, budget, outcome,
+                                                           django_capture_on_commit_callbacks):
+    """spec: H4 — with the S2 gate completed by the customer's signature, the pilot's band (55/85) decides:
+    84 waits for the manager's approval (the standard would advance it), 86 advances, 57 stays in S2 with
+    the approval opened (the standard would send it back)."""
+    from opphub.gates.models import Approval, HealthRecord
+
+    from .workflow.test_health import confirm, s2_waiting_for_the_sheet
+
+    opp, sheet = s2_waiting_for_the_sheet(org, items=items, budget=budget)
+    with django_capture_on_commit_callbacks(execute=True):
+        opp = confirm(org, sheet)
+    record = HealthRecord.objects.filter(opportunity=opp, stage="confirmation").latest("id")
+    total = record.total
+    pending = Approval.objects.filter(opportunity=opp, key="health_score", state="pending")
+    if outcome == "advance":
+        assert total > PILOT.health.advance_above
+        assert opp.stage == "solution" and not pending.exists()
+        return
+    assert PILOT.health.back_below <= total <= PILOT.health.advance_above
+    assert not (STANDARD.health.back_below <= total <= STANDARD.health.advance_above)  # the standard decides else
+    assert opp.stage == "confirmation"
+    assert pending.get().to_stage == "solution"

@@ -128,3 +128,43 @@ def test_the_api_says_whether_a_deadline_is_estimated(org, client, official_unti
     body = client.get(f"/api/opportunities/{s2_in_2027.number}/gate").json()
     [interview] = body["deadlines"]
     assert (interview["due"], interview["estimated"]) == ("2027-10-07", True)
+
+
+def _feed_request(user):  # type: ignore[no-untyped-def]
+    with translation.override("en"):
+        cal = Calendar.from_ical(ics.feed(user=user, now=ENTERED, base_url="https://x.cn"))
+    [todo] = [t for t in cal.walk("VTODO") if str(t["uid"]).startswith("request-")]
+    return todo
+
+
+def test_working_day_response_times_in_a_year_without_data_are_marked_estimated(org, client, official_until):
+    """spec: C3, R3 — proposal feedback received Thursday 2027-09-30 is due within 2 working days: without
+    2027's schedule that is 2027-10-04 (Mon-Fri, National Day counted as work), marked "estimated
+    (Mon–Fri)" on My day and in the calendar feed; after importing 2027 it is due 2027-10-09 (the
+    make-up Saturday), unmarked."""
+    from opphub.followups.services import request_record
+    from opphub.opportunities.models import Opportunity
+
+    official_until(2026)
+    received = dt.datetime(2027, 9, 30, 15, 0, tzinfo=SH)
+    opp = make_opportunity(actor=org.r1, now=received - dt.timedelta(days=2))
+    Opportunity.objects.filter(pk=opp.pk).update(stage="solution", stage_entered_at=received - dt.timedelta(days=1))
+    request_record(actor=org.r1, opportunity=opp, kind="feedback", text="方案第三章需要调整", received_at=received,
+                   now=received)
+
+    def row() -> str:
+        html = _page(client, org.r1, reverse("followups:my_day"))
+        start = html.index('id="my-day-responses"')
+        return html[start:html.index("</section>", start)]
+
+    assert "2027-10-04 23:59" in row() and MARK in row()
+    todo = _feed_request(org.r1)
+    assert todo.decoded("due").date() == dt.date(2027, 10, 4)
+    assert str(todo["summary"]).endswith("(due date estimated, Mon–Fri)")
+    assert "no official holiday schedule" in str(todo["description"]) and "working days" in str(todo["description"])
+
+    holiday_import_year(actor=org.admin, year=2027, text=SAMPLE, now=timezone.now())
+    assert "2027-10-09 23:59" in row() and MARK not in row()
+    todo = _feed_request(org.r1)
+    assert todo.decoded("due").date() == dt.date(2027, 10, 9)
+    assert "estimated" not in str(todo["summary"]) and "no official holiday schedule" not in str(todo["description"])

@@ -41,13 +41,16 @@ def _deadline_summary(action: str, number: str, name: str, text: str) -> str:
     return _("Complete the archive: %(number)s %(name)s") % values
 
 
-def _add_summary(todo: Todo, summary: str, estimated: bool) -> None:
-    """The task title; a due date counted across a year without an official holiday schedule says so
-    in the title and explains it in the description."""
+def _add_summary(todo: Todo, summary: str, estimated: bool, description: str = "") -> None:
+    """The task title (and ``description``, if any); a due date counted across a year without an
+    official holiday schedule says so in the title and explains it in the description."""
     if estimated:
         summary = _("%(task)s (due date estimated, Mon–Fri)") % {"task": summary}
-        todo.add("description", _("The due date is estimated: there is no official holiday schedule for its "
-                                  "year in OppHub yet, so working days were counted Monday to Friday."))
+        note = _("The due date is estimated: there is no official holiday schedule for its "
+                 "year in OppHub yet, so working days were counted Monday to Friday.")
+        description = f"{description}\n{note}" if description else note
+    if description:
+        todo.add("description", description)
     todo.add("summary", summary)
 
 
@@ -88,9 +91,8 @@ def feed(*, user: Any, now: dt.datetime, base_url: str) -> bytes:
         todo.add("dtstamp", now)
         todo.add("dtstart", r.received_at)
         todo.add("due", r.due_at)
-        todo.add("summary", _("Answer the customer: %(number)s %(name)s — %(what)s") % {
-            "number": r.number, "name": r.name, "what": r.text})
-        todo.add("description", f"{r.what} ({r.rule})")
+        _add_summary(todo, _("Answer the customer: %(number)s %(name)s — %(what)s") % {
+            "number": r.number, "name": r.name, "what": r.text}, r.estimated, f"{r.what} ({r.rule})")
         todo.add("url", card_url(r.number))
         cal.add_component(todo)
     for f in meetings(user=user, now=now):

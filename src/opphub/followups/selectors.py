@@ -101,6 +101,7 @@ class ResponseRow:
     rule: str  # "within 24 hours" / "within 2 working days"
     status: str  # overdue | today | upcoming
     overdue_label: str = ""
+    estimated: bool = False  # working days counted across a year without an official holiday schedule (Mon-Fri)
 
 
 @dataclass
@@ -259,11 +260,13 @@ def responses_owed(*, user: Any, now: datetime) -> list[ResponseRow]:
         if rule.unit == "working_days" and calendar is None:
             calendar = work_calendar()
         due = rule.due(r.received_at, tz, calendar)  # type: ignore[arg-type]  # only working days read it
+        estimated = (rule.unit == "working_days"
+                     and relies_on_estimate(calendar, r.received_at.astimezone(tz).date(), due.date()))  # type: ignore[arg-type]
         row = ResponseRow(pk=r.pk, number=o.number, name=o.name, customer=o.customer.name,
                           href=href.replace(NUMBER_PLACEHOLDER, quote(o.number, safe="-")) + "#followups",
                           what=str(kinds.get(r.kind, r.kind)), text=r.text,
                           received_at=timezone.localtime(r.received_at), due_at=due, rule=response_rule_label(rule),
-                          status=due_status(due, now))
+                          status=due_status(due, now), estimated=estimated)
         if row.status == "overdue":
             row.overdue_label = timesince(due, now, depth=2)
         out.append(row)
