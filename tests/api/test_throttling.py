@@ -16,6 +16,7 @@ from opphub.api.models import ApiToken
 from opphub.config.caches import cache_settings
 from tests.api.clients import session_client, token_client
 from tests.factories import make_opportunity
+from tests.redis_db import fresh_redis
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,26 +72,13 @@ def test_normal_use_is_not_throttled(org):
     assert {client.get("/api/opportunities").status_code for _ in range(50)} == {200}
 
 
-def _redis_up() -> bool:
-    try:
-        import redis
-
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-        return True
-    except Exception:
-        return False
-
 
 @pytest.mark.parametrize("backend", ["file", "redis"])
 def test_counts_are_shared_between_processes(backend, org, settings, tmp_path):
     """spec: P1 — the count is in the shared cache: calls counted by another process (another web worker)
     use up the same token's rate, on the file cache (one host) and on Redis (REDIS_URL)."""
     if backend == "redis":
-        if not _redis_up():
-            pytest.skip("Redis is not running on 127.0.0.1:6379")
-        import redis
-
-        redis.Redis.from_url(REDIS_URL).flushdb()
+        fresh_redis(REDIS_URL)
     env = {**{k: v for k, v in os.environ.items() if k not in {"PYTEST_VERSION", "PYTEST_CURRENT_TEST"}},
            "OPPHUB_CACHE": backend, "REDIS_URL": REDIS_URL, "OPPHUB_DATA_DIR": str(tmp_path),
            "OPPHUB_API_RATE": "3/m", "OPPHUB_SECRET_KEY": "test-throttle",

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.redis_db import fresh_redis
+
 from .receivers import HttpReceiver
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -34,15 +36,6 @@ for user in User.objects.order_by("id"):
 """
 REDRIVE = "from opphub.notifications.tasks import redrive; redrive()"
 
-
-def _redis_up() -> bool:
-    try:
-        import redis
-
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-        return True
-    except Exception:
-        return False
 
 
 class Site:
@@ -117,11 +110,7 @@ def test_worker_sends_through_each_storage(storage, site_factory):  # type: igno
     """Architecture: huey with SQLite storage by default, Redis when REDIS_URL is set — a real worker
     takes the queued sends from each and delivers them."""
     if storage == "redis":
-        if not _redis_up():
-            pytest.skip("Redis is not running on 127.0.0.1:6379")
-        import redis
-
-        redis.Redis.from_url(REDIS_URL).flushdb()
+        fresh_redis(REDIS_URL)
     receiver = HttpReceiver().start()
     try:
         site = site_factory(REDIS_URL if storage == "redis" else "")

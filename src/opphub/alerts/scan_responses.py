@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import CharField, DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Value
@@ -40,6 +41,18 @@ def _due_expr(rule: ResponseRule) -> Any:
     return ExpressionWrapper(F("received_at") + delta, output_field=DateTimeField())
 
 
+def response_rules(books: dict[int, Playbook]) -> Iterator[tuple[int, str, str, ResponseRule]]:
+    """(playbook version id, open stage, request kind, its response rule) for every rule the playbooks set."""
+    for version_id, book in books.items():
+        for stage in book.stages:
+            if stage.closed:
+                continue
+            for kind in RequestKind.values:
+                rule = response_rule_for(book, stage.key, kind)
+                if rule is not None:
+                    yield version_id, stage.key, kind, rule
+
+
 def _pending(version_id: int, stage: str, kind: str) -> QuerySet[CustomerRequest]:
     return CustomerRequest.objects.filter(kind=kind, answered_at__isnull=True, opportunity__status=Status.OPEN,
                                           opportunity__playbook_version_id=version_id, opportunity__stage=stage)
@@ -49,17 +62,9 @@ def response_groups(books: dict[int, Playbook], now: dt.datetime,
                     calendar: WorkCalendar) -> dict[str, list[tuple[QuerySet[CustomerRequest], Any]]]:
     """{request kind: [(overdue open requests of one version and stage, due expression or None)]}."""
     groups: dict[str, list[tuple[QuerySet[CustomerRequest], Any]]] = {k: [] for k in RequestKind.values}
-    for version_id, book in books.items():
-        for stage in book.stages:
-            if stage.closed:
-                continue
-            for kind in RequestKind.values:
-                rule = response_rule_for(book, stage.key, kind)
-                if rule is None:
-                    continue
-                threshold = thresholds.response_threshold(rule, now, calendar)
-                groups[kind].append((_pending(version_id, stage.key, kind).filter(received_at__lt=threshold),
-                                     _due_expr(rule)))
+    for version_id, stage, kind, rule in response_rules(books):
+        threshold = thresholds.response_threshold(rule, now, calendar)
+        groups[kind].append((_pending(version_id, stage, kind).filter(received_at__lt=threshold), _due_expr(rule)))
     return groups
 
 
@@ -95,20 +100,14 @@ def fill_response_dues(books: dict[int, Playbook], now: dt.datetime, calendar: W
     local date) is computed once per distinct local date and set with one UPDATE per date."""
     tz = now.tzinfo
     assert tz is not None
-    for version_id, book in books.items():
-        for stage in book.stages:
-            if stage.closed:
-                continue
-            for kind in RequestKind.values:
-                rule = response_rule_for(book, stage.key, kind)
-                if rule is None or rule.unit != "working_days":
-                    continue
-                missing = Alert.objects.filter(kind=response_alert_kind(kind), due_at__isnull=True,
-                                               opportunity__playbook_version_id=version_id,
-                                               opportunity__stage=stage.key)
-                by_day: dict[dt.date, list[int]] = defaultdict(list)
-                for pk, basis in missing.values_list("pk", "basis_at"):
-                    by_day[basis.astimezone(tz).date()].append(pk)
-                for day, pks in by_day.items():
-                    received = dt.datetime.combine(day, dt.time(12), tzinfo=tz)
-                    Alert.objects.filter(pk__in=pks).update(due_at=rule.due(received, tz, calendar))
+    for version_id, stage, kind, rule in response_rules(books):
+        if rule.unit != "working_days":
+            continue
+        missing = Alert.objects.filter(kind=response_alert_kind(kind), due_at__isnull=True,
+                                       opportunity__playbook_version_id=version_id, opportunity__stage=stage)
+        by_day: dict[dt.date, list[int]] = defaultdict(list)
+        for pk, basis in missing.values_list("pk", "basis_at"):
+            by_day[basis.astimezone(tz).date()].append(pk)
+        for day, pks in by_day.items():
+            received = dt.datetime.combine(day, dt.time(12), tzinfo=tz)
+            Alert.objects.filter(pk__in=pks).update(due_at=rule.due(received, tz, calendar))
