@@ -27,6 +27,8 @@ from opphub.gates.services import RECORD_FIELDS
 from opphub.methodology.health import score_round
 from opphub.opportunities.messages import approval_name, document_name
 from opphub.opportunities.playbooks import playbook_of
+from opphub.opportunities.services import opportunity_assign
+from opphub.people.models import User
 
 from .common import Id, InSchema, RequiredText, Text, actor, user_ref
 from .errors import FieldError
@@ -329,8 +331,6 @@ def list_supporters(request: HttpRequest, number: Text) -> list[dict[str, Any]]:
 @router.post("/{number}/supporters", response={201: dict[str, Any]},
              summary="Assign a presales engineer, customer success manager or finance/legal reviewer")
 def assign_supporter(request: HttpRequest, number: Text, payload: SupporterIn) -> Status[dict[str, Any]]:
-    from opphub.opportunities.services import opportunity_assign
-    from opphub.people.models import User
 
     user = User.objects.filter(pk=payload.user_id, is_active=True).first()
     if user is None:

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from opphub import access
-from opphub.alerts.services import alerts_followup_logged
+from opphub.alerts.services import alerts_followup_logged, alerts_requests_answered
 from opphub.common.errors import NotAllowed
 from opphub.common.inputs import inputs_changed
 from opphub.customers.models import Contact
@@ -128,7 +128,6 @@ def requests_close_for_objection(*, objection: Any, now: datetime) -> int:
 def _close(requests: list[CustomerRequest], answered_at: datetime, followup: FollowUp | None, now: datetime) -> int:
     closed = CustomerRequest.objects.filter(pk__in=[r.pk for r in requests], answered_at__isnull=True).update(
         answered_at=answered_at, answered_by=followup)
-    from opphub.alerts.services import alerts_requests_answered  # alerts sits above followups
 
     alerts_requests_answered(requests=requests, now=now)
     return closed

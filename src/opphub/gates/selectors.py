@@ -10,9 +10,12 @@ from typing import Any
 from django.db.models import Exists, Min, OuterRef
 from django.utils import timezone
 
+from opphub.customers.models import Contact
+from opphub.followups.models import FollowUp
 from opphub.methodology.health import BudgetFlag, HealthInputs
 from opphub.methodology.playbook import Playbook
 from opphub.methodology.snapshots import ContactFact, DocumentFact, FollowUpFact, GateSnapshot, ObjectionFact
+from opphub.opportunities.models import Assignment, Opportunity
 from opphub.people.models import Role
 
 from .models import (
@@ -63,8 +66,6 @@ def filled_fields(opportunity: Any, record: StageRecord) -> frozenset[str]:
 
 
 def _contact_facts(opportunity: Any) -> tuple[ContactFact, ...]:
-    from opphub.customers.models import Contact
-    from opphub.followups.models import FollowUp
 
     touched = FollowUp.objects.filter(opportunity=opportunity, contacts=OuterRef("pk"))
     rows = (Contact.objects.filter(customer_id=opportunity.customer_id)
@@ -90,10 +91,6 @@ def build_snapshots(opportunities: list[Any], *, now: datetime,
                     documents: dict[int, dict[str, Document]] | None = None) -> dict[int, GateSnapshot]:
     """Snapshots of many opportunities with a fixed number of queries (one per kind of fact), e.g. for
     a rep's "My day". ``records`` / ``documents`` may be given when the caller has read them already."""
-    from opphub.customers.models import Contact
-    from opphub.followups.models import FollowUp
-    from opphub.opportunities.models import Assignment, Opportunity
-
     ids = [o.pk for o in opportunities]
     tz = timezone.get_current_timezone()
 

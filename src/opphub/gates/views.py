@@ -21,7 +21,9 @@ from opphub.common.forms import add_service_errors
 from opphub.opportunities.card import opportunity_for_card
 from opphub.opportunities.messages import approval_name, document_name
 from opphub.opportunities.playbooks import playbook_of
+from opphub.opportunities.services import opportunity_assign
 from opphub.people.http import SignedInRequest
+from opphub.people.models import User
 
 from . import archive, services
 from .downloads import document_response
@@ -59,7 +61,6 @@ def _assignable(user: Any, opportunity: Any) -> list[Any]:
     """Supporters who may be assigned (active presales, customer success, finance, legal), for editors."""
     if not access.can_edit_opportunity(user, opportunity):
         return []
-    from opphub.people.models import User
 
     taken = opportunity.assignments.values("user_id")
     return list(User.objects.filter(is_active=True, role__in=access.SUPPORT_ROLES).exclude(pk__in=taken)
@@ -294,9 +295,6 @@ def review_decide_view(request: HttpRequest, number: str, pk: int) -> HttpRespon
 @require_POST
 def assign_view(request: SignedInRequest, number: str) -> HttpResponse:
     """Assign a presales engineer, customer success manager or finance/legal reviewer (P2, P3, S4)."""
-    from opphub.opportunities.services import opportunity_assign
-    from opphub.people.models import User
-
     opportunity = opportunity_for_card(request.user, number)
     raw = str(request.POST.get("user", ""))
     user = (User.objects.filter(pk=int(raw), is_active=True, role__in=access.SUPPORT_ROLES).first()

@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F
 from django.utils.translation import gettext as _
 
+from opphub.followups.models import FollowUp
 from opphub.methodology.playbook import Playbook
 from opphub.methodology.risk import RiskFlag, StageAverage, assess
 
@@ -58,8 +59,6 @@ def stage_average(playbook: Playbook, stage: str, now: dt.datetime, *, pipeline_
 def risk_window(playbook: Playbook, opportunity: Any) -> list[tuple[dt.datetime, str, str]]:
     """X3's window: the newest ``rules.risk_window_followups`` follow-ups as (time, direction, notes),
     newest first. One query."""
-    from opphub.followups.models import FollowUp
-
     return list(FollowUp.objects.filter(opportunity=opportunity).order_by("-occurred_at", "-id")
                 .values_list("occurred_at", "direction", "notes")[:playbook.rules.risk_window_followups])
 

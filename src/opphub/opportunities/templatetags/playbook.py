@@ -7,6 +7,9 @@ from typing import Any
 from django import template
 from django.utils.translation import get_language
 
+from opphub.methodology.health import score_text
+from opphub.opportunities.risks import risk_message as message
+
 register = template.Library()
 
 
@@ -22,14 +25,10 @@ def playbook_text(value: Any) -> str:
 @register.filter
 def risk_message(flag: Any) -> str:
     """A risk flag's evidence as a translated sentence."""
-    from opphub.opportunities.risks import risk_message as message
-
     return message(flag)
 
 
 @register.filter
 def score(value: Any) -> str:
     """A health score as people see it (H4: at most one decimal, the number the decision was taken on)."""
-    from opphub.methodology.health import score_text
-
     return score_text(value)
