@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import (
     Case,
     CharField,
@@ -54,6 +54,8 @@ from . import thresholds
 from .models import Alert, AlertKind, PenaltyEntry
 from .scan_responses import sync_response_alerts
 from .scan_x3 import sync_flag_alerts, x3_flags
+from .services import alerts_escalate, interventions_notify
+from .sql import insert_select
 
 ZOMBIE_REASON = "zombie"
 
@@ -167,16 +169,6 @@ def _high_risk_group(book: Playbook, version_id: int, pipeline_id: int, stage: s
 # ------------------------------------------------------------------ upsert + resolve
 
 
-def _insert_select(table: str, columns: list[str], qs: QuerySet[Any], conflict: list[str]) -> int:
-    select_sql, params = qs.query.get_compiler(qs.db).as_sql()
-    cols = ", ".join(connection.ops.quote_name(c) for c in columns)
-    keys = ", ".join(connection.ops.quote_name(c) for c in conflict)
-    sql = f"INSERT INTO {connection.ops.quote_name(table)} ({cols}) {select_sql} ON CONFLICT ({keys}) DO NOTHING"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
-
-
 def sync_alerts(kind: str, groups: list[Group], now: dt.datetime) -> tuple[int, int]:
     """Insert the episodes ``groups`` match (existing ones untouched) and resolve the open alerts of
     ``kind`` that no group matches any more. Returns (raised, resolved)."""
@@ -187,7 +179,7 @@ def sync_alerts(kind: str, groups: list[Group], now: dt.datetime) -> tuple[int, 
             z_due=g.due if g.due is not None else Value(None, output_field=DateTimeField()),
             z_raised=Value(now, output_field=DateTimeField()),
         ).values_list("z_kind", "id", "owner_id", "z_basis", "z_due", "z_raised")
-        raised += _insert_select(Alert._meta.db_table,
+        raised += insert_select(Alert._meta.db_table,
                                  ["kind", "opportunity_id", "owner_id", "basis_at", "due_at", "raised_at"],
                                  rows, ["opportunity_id", "kind", "basis_at"])
     still: Q | Combinable = Q(pk__in=[])
@@ -239,7 +231,7 @@ def book_penalties(books: dict[int, Playbook], now: dt.datetime, calendar: WorkC
             z_reason=Value(ZOMBIE_REASON, output_field=CharField()), z_now=Value(now, output_field=DateTimeField()),
             z_note=Value("", output_field=CharField()),
         ).values_list("owner_id", "z_month", "z_points", "z_reason", "id", "z_basis", "z_now", "z_note")
-        booked += _insert_select(PenaltyEntry._meta.db_table,
+        booked += insert_select(PenaltyEntry._meta.db_table,
                                  ["user_id", "month", "points", "reason", "opportunity_id", "streak_since",
                                   "created_at", "reversal_note"], rows, ["opportunity_id", "reason", "streak_since"])
     return booked
@@ -257,8 +249,6 @@ def playbooks_in_use() -> dict[int, Playbook]:
 
 def scan_run(*, now: dt.datetime, x3: bool = True, escalate: bool = True) -> ScanResult:
     """Every rule over every open opportunity at ``now``; idempotent (a rerun adds and sends nothing new)."""
-    from .services import alerts_escalate, interventions_notify
-
     now = timezone.localtime(now)
     result = ScanResult()
     books = playbooks_in_use()

@@ -28,6 +28,7 @@ from opphub.opportunities.models import Status
 
 from . import thresholds
 from .models import Alert, response_alert_kind
+from .sql import insert_select
 
 
 def _due_expr(rule: ResponseRule) -> Any:
@@ -71,8 +72,6 @@ def response_groups(books: dict[int, Playbook], now: dt.datetime,
 def sync_response_alerts(books: dict[int, Playbook], now: dt.datetime, calendar: WorkCalendar) -> tuple[int, int]:
     """Raise an alert per overdue unanswered request (existing episodes untouched), resolve the alerts
     whose request was answered or is no longer overdue, then fill working-day due moments."""
-    from .scan import _insert_select
-
     raised = resolved = 0
     for kind, groups in response_groups(books, now, calendar).items():
         alert_kind = response_alert_kind(kind)
@@ -82,7 +81,7 @@ def sync_response_alerts(books: dict[int, Playbook], now: dt.datetime, calendar:
                 z_due=due if due is not None else Value(None, output_field=DateTimeField()),
                 z_raised=Value(now, output_field=DateTimeField()),
             ).values_list("z_kind", "opportunity_id", "owed_by_id", "received_at", "z_due", "z_raised")
-            raised += _insert_select(Alert._meta.db_table,
+            raised += insert_select(Alert._meta.db_table,
                                      ["kind", "opportunity_id", "owner_id", "basis_at", "due_at", "raised_at"],
                                      rows, ["opportunity_id", "kind", "basis_at"])
         still = Q(pk__in=[])
