@@ -88,9 +88,15 @@ def section(db: str, results: list[Result], missing: list[str], info: dict, requ
 
 
 def write(db: str, text: str) -> None:
-    body = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
-    sections = {d: m.group(0) for d in ("sqlite", "postgres")
-                if (m := re.search(rf"<!-- bench:{d}:start -->.*?<!-- bench:{d}:end -->\n?", body, re.S))}
-    sections[db] = text
-    ordered = [sections[d] for d in ("sqlite", "postgres") if d in sections]
-    DOC.write_text(HEADER + "\n".join(ordered), encoding="utf-8")
+    """Replace this database's section of docs/benchmarks.md in place; everything else in the file (the
+    other database's section, the scan benchmark below them) stays as it is."""
+    body = DOC.read_text(encoding="utf-8") if DOC.exists() else HEADER
+    pattern = re.compile(rf"<!-- bench:{db}:start -->.*?<!-- bench:{db}:end -->\n?", re.S)
+    if pattern.search(body):
+        body = pattern.sub(lambda _m: text, body, count=1)
+    else:  # a new section goes after the existing ones (sqlite before postgres), else at the end
+        ends = [m.end() for d in ("sqlite", "postgres")
+                if (m := re.search(rf"<!-- bench:{d}:end -->\n?", body))]
+        at = max(ends) if ends else len(body)
+        body = body[:at] + ("\n" if ends else "") + text + body[at:]
+    DOC.write_text(body, encoding="utf-8")
