@@ -27,7 +27,7 @@ from opphub.workdays.calendar import work_calendar
 
 from .models import Document, StageRecord
 from .selectors import build_snapshot, health_inputs, latest_documents, stage_record_of
-from .unmet import unmet_message
+from .unmet import unmet_link
 
 
 @dataclass
@@ -68,6 +68,7 @@ class GatePanel:
     status_label: str = ""
     next_key: str = ""
     first_stage: bool = False  # S1: no earlier stage to go back to (H4 below the band: "not ready")
+    links: list[tuple[str, str]] = field(default_factory=list)  # the checklist as (text, where it is fixed)
 
     @property
     def ready(self) -> bool:
@@ -149,8 +150,9 @@ def gate_panel(opportunity: Any, *, now: datetime) -> GatePanel:
                        relies_on_estimate(calendar, d.start, d.due))
            for d in deadlines(playbook, snapshot, lambda day, n: add_working_days(calendar, day, n))]
     label = stage_status_label(playbook, snapshot)
+    links = [unmet_link(playbook, opportunity.number, u) for u in unmet]
     return GatePanel(playbook=playbook, record=record, target=target, target_kind=kind,
-                     checklist=[unmet_message(playbook, u) for u in unmet], health=health,
+                     checklist=[text for text, _url in links], links=links, health=health,
                      raises=[RaiseRow(_raise_text(playbook, r), r.points) for r in health.raises],
                      documents=rows, deadlines=dls, status_label=label.get(get_language()) if label else "",
                      next_key=nxt or "", first_stage=playbook.stage_keys.index(stage.key) == 0)

@@ -29,6 +29,7 @@ from . import archive, services
 from .downloads import document_response
 from .forms import (
     GROUP_OF_STAGE,
+    GROUPS,
     ApprovalRequestForm,
     ConfirmForm,
     DecideForm,
@@ -65,6 +66,27 @@ def _assignable(user: Any, opportunity: Any) -> list[Any]:
     taken = opportunity.assignments.values("user_id")
     return list(User.objects.filter(is_active=True, role__in=access.SUPPORT_ROLES).exclude(pk__in=taken)
                 .order_by("role", "display_name"))
+
+
+def _group_of(field: str) -> str:
+    return next((key for key, _label, fields in GROUPS if field in fields), "")
+
+
+def _pointed(request: HttpRequest, context: dict[str, Any]) -> None:
+    """A checklist link points at one place (``gates.unmet.unmet_url``): preselect the document type of the
+    upload form (``?doc_type=``), the approval to request (``?approval=``), a supporter of the role to
+    assign (``?role=``), or open the stage record's group of the field and focus it (``?field=``)."""
+    upload, ask, record = context["upload_form"], context["request_form"], context["record_form"]
+    doc_type, approval = request.GET.get("doc_type", ""), request.GET.get("approval", "")
+    if not upload.is_bound and doc_type in dict(upload.fields["doc_type"].choices):
+        upload.initial["doc_type"] = doc_type
+    if ask is not None and not ask.is_bound and approval in dict(ask.fields["key"].choices):
+        ask.initial["key"] = approval
+    field = request.GET.get("field", "")
+    if field in record.fields and _group_of(field):
+        context["open_group"] = _group_of(field)
+        record.fields[field].widget.attrs["autofocus"] = True
+    context["assign_role"] = request.GET.get("role", "")
 
 
 def _page(request: HttpRequest, opportunity: Any, *, status: int = 200, **forms: Any) -> HttpResponse:
@@ -109,6 +131,7 @@ def _page(request: HttpRequest, opportunity: Any, *, status: int = 200, **forms:
         "supporters": list(opportunity.assignments.select_related("user").order_by("assigned_at", "id")),
         "assignable": _assignable(user, opportunity),
     }
+    _pointed(request, context)
     return render(request, "gates/stage.html", context, status=status)
 
 
