@@ -176,3 +176,15 @@ def test_dimension_points_read_like_the_total(org):
         text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", health))
         assert "Requirement match 0 / 40" in text and ".00" not in text
         assert "Goes back a stage" not in text and "Not ready" in text
+
+
+@pytest.mark.django_db
+def test_the_api_gate_writes_points_with_one_decimal_at_most(org):
+    """spec: H1-H4, D31 (issue 10 item 3) — the API's dimensions and raises are rounded like the total."""
+    from tests.api.clients import token_client
+
+    opp = make_opportunity(actor=org.r1, now=NOW)
+    health = token_client(org.r1).get(f"/api/opportunities/{opp.number}/gate").json()["health"]
+    numbers = [str(d[k]) for d in health["dimensions"].values() for k in ("points", "max")]
+    numbers += [str(r["points"]) for r in health["raises"]]
+    assert numbers and all(re.fullmatch(r"\d+(\.\d)?", n) for n in numbers), numbers
