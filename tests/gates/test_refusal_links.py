@@ -16,6 +16,7 @@ from opphub.gates.models import Approval, StageRecord
 from opphub.gates.unmet import unmet_link, unmet_url
 from opphub.methodology.playbook import load_playbook_file
 from opphub.methodology.stages import Unmet
+from opphub.opportunities.services import opportunity_assign
 from tests.factories import NOW, make_opportunity
 from tests.stagework import advance_to, fulfil
 
@@ -83,6 +84,24 @@ def test_card_and_stage_page_link_each_item(org):
         assert f'<a href="{stage_url}?doc_type=screening_report#upload">Upload the Screening report.</a>' in gate
         assert f'<a href="{stage_url}?approval=screening_report#request-approval">' in gate
         assert f'<a href="/opportunities/{n}/edit/?field=pain_points#id_pain_points">' in gate
+
+
+@pytest.mark.django_db
+def test_links_only_where_the_viewer_can_act(org):
+    """spec: P2, M2 — an assigned presales engineer gets the stage page's links but not the edit form's; an
+    assigned finance reviewer reads the checklist as plain text."""
+    opp = make_opportunity(actor=org.r1, now=NOW)
+    for user in (org.presales, org.finance):
+        opportunity_assign(actor=org.r1, opportunity=opp, user=user, now=NOW)
+    stage_url = reverse("gates:stage", kwargs={"number": opp.number})
+    html = client_for(org.presales).get(reverse("opportunities:card", kwargs={"number": opp.number})).content.decode()
+    gate = html[html.index('id="gate"'):html.index("</section>", html.index('id="gate"'))]
+    assert f'<a href="{stage_url}?doc_type=screening_report#upload">' in gate
+    assert "/edit/" not in gate and "<li>Fill in “core pain points”.</li>" in gate.replace("&#x27;", "'")
+    for page in (reverse("opportunities:card", kwargs={"number": opp.number}), stage_url):
+        html = client_for(org.finance).get(page).content.decode()
+        gate = html[html.index('id="gate"'):html.index("</section>", html.index('id="gate"'))]
+        assert "<a " not in gate and "<li>Upload the Screening report.</li>" in gate
 
 
 @pytest.mark.django_db

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -93,6 +94,15 @@ class GatePanel:
         opportunity stays where it is, marked not ready (there is no earlier stage to go back to)."""
         return (self.first_stage and self.target_kind == "advance" and self.ready
                 and self.health.decision == Decision.BACK)
+
+
+def links_for(panel: GatePanel, number: str, *, edit: bool, work: bool, log: bool) -> list[tuple[str, str]]:
+    """The checklist's links the viewer can use: the edit form for editors, the stage page's forms for those
+    who work on the stage, the card's follow-up form for those who log follow-ups; the others as plain text."""
+    allowed = {reverse("opportunities:edit", kwargs={"number": number}): edit,
+               reverse("gates:stage", kwargs={"number": number}): work,
+               reverse("opportunities:card", kwargs={"number": number}): log}
+    return [(text, url if allowed.get(url.split("?")[0].split("#")[0], False) else "") for text, url in panel.links]
 
 
 def _raise_text(playbook: Playbook, r: Raise) -> str:

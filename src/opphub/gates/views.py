@@ -40,7 +40,7 @@ from .forms import (
     UploadForm,
 )
 from .models import Approval, ApprovalState, ArchiveReview, Document, HealthRecord, Objection, RequirementScore
-from .panel import gate_panel
+from .panel import gate_panel, links_for
 from .selectors import stage_record_of
 
 
@@ -95,6 +95,9 @@ def _page(request: HttpRequest, opportunity: Any, *, status: int = 200, **forms:
     playbook = panel.playbook
     user = request.user
     can_work = access.can_work_on_stage(user, opportunity)
+    can_edit = access.can_edit_opportunity(user, opportunity)
+    panel.links = links_for(panel, opportunity.number, edit=can_edit, work=can_work,
+                            log=can_work or access.can_log_followup(user, opportunity))
     approvals = list(Approval.objects.filter(opportunity=opportunity).select_related(
         "requested_by", "decided_by", "material", "health"))
     granted = {a.key for a in approvals if a.state == ApprovalState.APPROVED}
@@ -114,7 +117,7 @@ def _page(request: HttpRequest, opportunity: Any, *, status: int = 200, **forms:
                                                                                         "decided_by"))
     context = {
         "o": opportunity, "panel": panel, "can_work": can_work,
-        "can_edit": access.can_edit_opportunity(user, opportunity),
+        "can_edit": can_edit,
         "record_form": forms.get("record_form") or StageRecordForm(instance=record, playbook=playbook,
                                                                    contacts=contacts),
         "scores_form": forms.get("scores_form") or ScoresForm(initial=scores, playbook=playbook),
