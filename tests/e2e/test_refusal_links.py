@@ -10,7 +10,7 @@ from opphub.opportunities.models import Opportunity
 from tests.factories import NOW, make_opportunity
 from tests.stagework import advance_to
 
-from .conftest import login
+from .conftest import login, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,6 +28,7 @@ def test_a_refused_drags_link_leads_to_the_upload_with_the_type_chosen(org, live
     link = alert.get_by_role("link", name="Upload the Requirement confirmation sheet.")
     expect(link).to_be_visible()
     assert Opportunity.objects.get(pk=opp.pk).stage == "confirmation"
+    screenshot(page, "board-refusal-links")
 
     link.click()
     page.wait_for_url(f"**/opportunities/{opp.number}/stage/?doc_type=confirmation_sheet#upload")
