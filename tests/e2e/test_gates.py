@@ -113,7 +113,9 @@ def test_discovery_to_won_through_every_gate(org, live_server, new_page, files):
     page.goto(f"{live_server.url}/opportunities/{n}/")
     page.click(".stage-actions form button.primary")
     expect(page.locator(".msg-error").first).to_be_visible()
-    assert page.locator(".msg-error").count() >= 3 and stage_of(opp) == "discovery"
+    # one message naming the opportunity, each missing item a link to the place that fixes it
+    expect(page.locator(".msg-error").first).to_contain_text(n)
+    assert page.locator(".msg-error .refusal-links li a").count() >= 3 and stage_of(opp) == "discovery"
     expect(page.locator("#gate .checklist li").first).to_be_visible()
     screenshot(page, "gate-checklist")
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 
@@ -29,8 +32,15 @@ class StaleEdit(ServiceError):
 
 
 class MoveRefused(ServiceError):
+    """A gate or the order of stages said no. ``unmet`` keeps the core's codes (``methodology.stages.Unmet``)
+    so that callers can link each item to the place that fixes it (``gates.unmet.unmet_link``)."""
+
     status = 409
     code = "move_refused"
+
+    def __init__(self, message: object, *, details: list[str] | None = None, unmet: Sequence[Any] = ()) -> None:
+        super().__init__(message, details=details)
+        self.unmet = list(unmet)
 
 
 class NotAllowed(ServiceError):

@@ -44,7 +44,7 @@ def archive_complete(*, actor: Any, opportunity: Any, now: datetime) -> StageRec
     unmet = check_archive(playbook, build_snapshot(opportunity, now=now, record=record))
     if unmet:
         messages = [unmet_message(playbook, u) for u in unmet]
-        raise MoveRefused(messages[0], details=messages)
+        raise MoveRefused(messages[0], details=messages, unmet=unmet)
     record = _record(opportunity, now)
     if opportunity.status == "won":
         StageRecord.objects.filter(pk=record.pk).update(archived_at=now, updated_at=now)

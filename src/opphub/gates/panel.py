@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -27,7 +28,7 @@ from opphub.workdays.calendar import work_calendar
 
 from .models import Document, StageRecord
 from .selectors import build_snapshot, health_inputs, latest_documents, stage_record_of
-from .unmet import unmet_message
+from .unmet import unmet_link
 
 
 @dataclass
@@ -68,6 +69,7 @@ class GatePanel:
     status_label: str = ""
     next_key: str = ""
     first_stage: bool = False  # S1: no earlier stage to go back to (H4 below the band: "not ready")
+    links: list[tuple[str, str]] = field(default_factory=list)  # the checklist as (text, where it is fixed)
 
     @property
     def ready(self) -> bool:
@@ -92,6 +94,15 @@ class GatePanel:
         opportunity stays where it is, marked not ready (there is no earlier stage to go back to)."""
         return (self.first_stage and self.target_kind == "advance" and self.ready
                 and self.health.decision == Decision.BACK)
+
+
+def links_for(panel: GatePanel, number: str, *, edit: bool, work: bool, log: bool) -> list[tuple[str, str]]:
+    """The checklist's links the viewer can use: the edit form for editors, the stage page's forms for those
+    who work on the stage, the card's follow-up form for those who log follow-ups; the others as plain text."""
+    allowed = {reverse("opportunities:edit", kwargs={"number": number}): edit,
+               reverse("gates:stage", kwargs={"number": number}): work,
+               reverse("opportunities:card", kwargs={"number": number}): log}
+    return [(text, url if allowed.get(url.split("?")[0].split("#")[0], False) else "") for text, url in panel.links]
 
 
 def _raise_text(playbook: Playbook, r: Raise) -> str:
@@ -149,8 +160,9 @@ def gate_panel(opportunity: Any, *, now: datetime) -> GatePanel:
                        relies_on_estimate(calendar, d.start, d.due))
            for d in deadlines(playbook, snapshot, lambda day, n: add_working_days(calendar, day, n))]
     label = stage_status_label(playbook, snapshot)
+    links = [unmet_link(playbook, opportunity.number, u) for u in unmet]
     return GatePanel(playbook=playbook, record=record, target=target, target_kind=kind,
-                     checklist=[unmet_message(playbook, u) for u in unmet], health=health,
+                     checklist=[text for text, _url in links], links=links, health=health,
                      raises=[RaiseRow(_raise_text(playbook, r), r.points) for r in health.raises],
                      documents=rows, deadlines=dls, status_label=label.get(get_language()) if label else "",
                      next_key=nxt or "", first_stage=playbook.stage_keys.index(stage.key) == 0)

@@ -7,6 +7,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Field
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -127,3 +129,61 @@ def _gate_message(playbook: Playbook, unmet: Unmet) -> str:
     if code == "director_not_contacted":
         return _("Contact a director-level (or higher) decision-chain contact and log it in a follow-up.")
     return _("Only won or lost opportunities are archived.")
+
+
+# ------------------------------------------------------------------------- where each item is fixed
+
+# Opportunity fields the edit form holds (the S1 screening form); "budget_range" is its two budget fields.
+EDIT_FIELDS = frozenset({"industry", "company_size", "pain_points", "decision_roles", "budget_min", "budget_max",
+                         "timeline", "requirement_1", "requirement_2", "requirement_3", "name", "amount",
+                         "expected_close_date", "source"})
+FIELD_ON_FORM = {"budget_range": "budget_min"}
+
+
+def _at(name: str, number: str, anchor: str, **query: str) -> str:
+    url = reverse(name, kwargs={"number": number})
+    return url + (f"?{urlencode(query)}" if query else "") + f"#{anchor}"
+
+
+def _field_url(number: str, key: str) -> str:
+    key = FIELD_ON_FORM.get(key, key)
+    if key in EDIT_FIELDS:
+        return _at("opportunities:edit", number, f"id_{key}", field=key)
+    return _at("gates:stage", number, f"id_{key}", field=key)
+
+
+def unmet_url(number: str, unmet: Unmet) -> str:
+    """The page (and the place on it) where the user fixes ``unmet`` for opportunity ``number``; "" when
+    nothing on a page fixes it (the order of stages, a closed opportunity). The one place these links
+    are made: the card's and the stage page's checklists, the board's refusal and the move messages."""
+    p, code = unmet.param, unmet.code
+    if code == "field_missing":
+        return _field_url(number, p("field"))
+    if code in ("requirement_match_unknown", "requirement_match_low"):
+        return _field_url(number, "screening_match")
+    if code in ("budget_unknown", "budget_below_price_band"):
+        return _field_url(number, "budget_max")
+    if code == "price_band_unknown":
+        return _at("opportunities:edit", number, "id_products_0", field="products")
+    if code == "document_missing":
+        return _at("gates:stage", number, "upload", doc_type=p("document"))
+    if code == "document_not_confirmed":
+        return _at("gates:stage", number, "documents", doc_type=p("document"))
+    if code == "approval_missing":
+        return _at("gates:stage", number, "request-approval", approval=p("approval"))
+    if code == "participant_missing":
+        return _at("gates:stage", number, "assign", role=p("role"))
+    if code == "requirement_items_unscored":
+        return _at("gates:stage", number, "scores")
+    if code == "objections_open":
+        return _at("gates:stage", number, "objections")
+    if code == "activity_missing":
+        return _at("opportunities:card", number, "followups", kind=p("kind"))
+    if code in ("followups_missing", "director_not_contacted"):
+        return _at("opportunities:card", number, "followups")
+    return ""
+
+
+def unmet_link(playbook: Playbook, number: str, unmet: Unmet) -> tuple[str, str]:
+    """``(text, url)`` of one unmet item: the message in the user's language and where it is fixed."""
+    return unmet_message(playbook, unmet), unmet_url(number, unmet)

@@ -29,6 +29,7 @@ from . import archive, services
 from .downloads import document_response
 from .forms import (
     GROUP_OF_STAGE,
+    GROUPS,
     ApprovalRequestForm,
     ConfirmForm,
     DecideForm,
@@ -39,7 +40,7 @@ from .forms import (
     UploadForm,
 )
 from .models import Approval, ApprovalState, ArchiveReview, Document, HealthRecord, Objection, RequirementScore
-from .panel import gate_panel
+from .panel import gate_panel, links_for
 from .selectors import stage_record_of
 
 
@@ -67,12 +68,36 @@ def _assignable(user: Any, opportunity: Any) -> list[Any]:
                 .order_by("role", "display_name"))
 
 
+def _group_of(field: str) -> str:
+    return next((key for key, _label, fields in GROUPS if field in fields), "")
+
+
+def _pointed(request: HttpRequest, context: dict[str, Any]) -> None:
+    """A checklist link points at one place (``gates.unmet.unmet_url``): preselect the document type of the
+    upload form (``?doc_type=``), the approval to request (``?approval=``), a supporter of the role to
+    assign (``?role=``), or open the stage record's group of the field and focus it (``?field=``)."""
+    upload, ask, record = context["upload_form"], context["request_form"], context["record_form"]
+    doc_type, approval = request.GET.get("doc_type", ""), request.GET.get("approval", "")
+    if not upload.is_bound and doc_type in dict(upload.fields["doc_type"].choices):
+        upload.initial["doc_type"] = doc_type
+    if ask is not None and not ask.is_bound and approval in dict(ask.fields["key"].choices):
+        ask.initial["key"] = approval
+    field = request.GET.get("field", "")
+    if field in record.fields and _group_of(field):
+        context["open_group"] = _group_of(field)
+        record.fields[field].widget.attrs["autofocus"] = True
+    context["assign_role"] = request.GET.get("role", "")
+
+
 def _page(request: HttpRequest, opportunity: Any, *, status: int = 200, **forms: Any) -> HttpResponse:
     now = timezone.now()
     panel = gate_panel(opportunity, now=now)
     playbook = panel.playbook
     user = request.user
     can_work = access.can_work_on_stage(user, opportunity)
+    can_edit = access.can_edit_opportunity(user, opportunity)
+    panel.links = links_for(panel, opportunity.number, edit=can_edit, work=can_work,
+                            log=can_work or access.can_log_followup(user, opportunity))
     approvals = list(Approval.objects.filter(opportunity=opportunity).select_related(
         "requested_by", "decided_by", "material", "health"))
     granted = {a.key for a in approvals if a.state == ApprovalState.APPROVED}
@@ -92,7 +117,7 @@ def _page(request: HttpRequest, opportunity: Any, *, status: int = 200, **forms:
                                                                                         "decided_by"))
     context = {
         "o": opportunity, "panel": panel, "can_work": can_work,
-        "can_edit": access.can_edit_opportunity(user, opportunity),
+        "can_edit": can_edit,
         "record_form": forms.get("record_form") or StageRecordForm(instance=record, playbook=playbook,
                                                                    contacts=contacts),
         "scores_form": forms.get("scores_form") or ScoresForm(initial=scores, playbook=playbook),
@@ -109,6 +134,7 @@ def _page(request: HttpRequest, opportunity: Any, *, status: int = 200, **forms:
         "supporters": list(opportunity.assignments.select_related("user").order_by("assigned_at", "id")),
         "assignable": _assignable(user, opportunity),
     }
+    _pointed(request, context)
     return render(request, "gates/stage.html", context, status=status)
 
 

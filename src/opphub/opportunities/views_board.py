@@ -14,6 +14,7 @@ from collections.abc import Collection
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db.models import CharField, Value
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -29,7 +30,7 @@ from opphub.methodology.playbook import Playbook
 from opphub.methodology.risk import duration_flag
 
 from .filters import OpportunityFilterForm
-from .models import Status
+from .models import Opportunity, Status
 from .playbooks import playbook_of
 from .risks import stage_average
 from .selectors import Card, Column, archive_range, board_columns, pipelines
@@ -109,16 +110,25 @@ def risky_numbers(columns: list[Column], playbook: Playbook, now: dt.datetime) -
     return risky
 
 
+PENDING_APPROVAL = "pending_approval"
+PENDING = "pending"  # gates.models.ApprovalState.PENDING
+
+
 def scan_flags(columns: list[Column]) -> dict[int, set[str]]:
-    """X3 flags the periodic scan stored (slow response, internal discussion) for the open cards shown:
-    one query for the whole board (opphub.alerts)."""
+    """X3 flags the periodic scan stored (slow response, internal discussion) and pending approvals
+    (``PENDING_APPROVAL``: e.g. H4 sent the move to the manager) for the open cards shown: one query for
+    the whole board (a UNION of opphub.alerts and opphub.gates)."""
     ids = [c.id for col in columns if not col.closed for c in col.cards]
     found: dict[int, set[str]] = {}
     if not ids:
         return found
-    rows = Alert.objects.filter(opportunity_id__in=ids, resolved_at__isnull=True,
-                                kind__in=[AlertKind.SLOW_RESPONSE, AlertKind.INTERNAL_DISCUSSION])
-    for opp_id, kind in rows.values_list("opportunity_id", "kind"):
+    alerts = Alert.objects.filter(opportunity_id__in=ids, resolved_at__isnull=True,
+                                  kind__in=[AlertKind.SLOW_RESPONSE, AlertKind.INTERNAL_DISCUSSION])
+    # through the reverse relation of the stage work's approvals (gates sits above opportunities: no import)
+    pending = (Opportunity.objects.filter(pk__in=ids, approvals__state=PENDING).order_by().distinct()
+               .annotate(flag=Value(PENDING_APPROVAL, output_field=CharField())).values_list("pk", "flag"))
+    rows = alerts.order_by().values_list("opportunity_id", "kind").union(pending, all=True)
+    for opp_id, kind in rows:
         found.setdefault(opp_id, set()).add(kind)
     return found
 
@@ -130,6 +140,7 @@ def cards_html(columns: list[Column], risky: Collection[str] = frozenset(),
     badge = f'<span class="badge bad">{escape(gettext("High risk"))}</span> '
     flag_badges = {code: f'<span class="badge warn">{escape(gettext(text))}</span> ' for code, text in
                    (("slow_response", "Slow customer response"), ("internal_discussion", "Discussing internally"))}
+    flag_badges[PENDING_APPROVAL] = f'<span class="badge pending">{escape(gettext("Approval pending"))}</span> '
     flags = flags or {}
 
     def badges(c: Card) -> str:

@@ -88,5 +88,8 @@ def edit_view(request: HttpRequest, number: str) -> HttpResponse:
             "requirement_3", "version")}
         initial["products"] = list(opportunity.products.values_list("pk", flat=True))
         form = OpportunityEditForm(initial=initial, user=user, owners=owners, current_owner_id=opportunity.owner_id)
+        pointed = form.fields.get(request.GET.get("field", ""))
+        if pointed is not None:  # a gate checklist link (gates.unmet) names the missing field: focus it
+            pointed.widget.attrs["autofocus"] = True
     context = {"form": form, "creating": False, "opportunity": opportunity, "back_url": back, "stale": stale}
     return render(request, "opportunities/form.html", context)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from opphub import access
-from opphub.gates.panel import gate_panel
+from opphub.gates.panel import gate_panel, links_for
 from opphub.methodology.stages import MoveRequest, check_close, check_move
 from opphub.methodology.strategies import StrategyHint
 from opphub.opportunities.card import Card, Step, card_data
@@ -37,6 +37,8 @@ def card_page(*, user: access.AnyUser, opportunity: Opportunity, now: dt.datetim
     """Everything the card page shows. ``opportunity`` comes from ``opportunities.card.opportunity_for_card``."""
     card = card_data(user=user, opportunity=opportunity, now=now, page=page)
     card.gate = gate_panel(opportunity, now=now)
+    card.gate.links = links_for(card.gate, opportunity.number, edit=card.can_edit, log=card.can_log,
+                                work=card.can_edit or access.can_work_on_stage(user, opportunity))
     card.status_label = card.gate.status_label  # S1 待確認商機, S3 方案確認中 (the playbook's stage marks)
     reason = card.gate.record.loss_reason
     if opportunity.status == Status.LOST and reason:  # X2: the recorded loss reason's counter-strategy

@@ -48,7 +48,7 @@ class MoveOutcome:
 
 def refuse(playbook: Playbook, unmet: list[Unmet]) -> None:
     messages = [unmet_message(playbook, u) for u in unmet]
-    raise MoveRefused(messages[0], details=messages)
+    raise MoveRefused(messages[0], details=messages, unmet=unmet)
 
 
 def enter_stage(*, actor: User | None, opportunity: Opportunity, stage: str, now: datetime, note: str) -> None:

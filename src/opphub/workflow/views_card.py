@@ -23,7 +23,7 @@ from django_htmx.middleware import HtmxDetails
 from opphub.common.errors import ServiceError
 from opphub.common.forms import add_service_errors
 from opphub.followups.forms import FollowUpForm
-from opphub.followups.models import CustomerRequest
+from opphub.followups.models import CustomerRequest, Kind
 from opphub.followups.services import followup_log
 from opphub.opportunities.card import Card, opportunity_for_card
 from opphub.people.http import SignedInRequest
@@ -56,6 +56,11 @@ def card_view(request: HttpRequest, number: str) -> HttpResponse:
     opportunity = opportunity_for_card(request.user, number)
     card = card_page(user=request.user, opportunity=opportunity, now=now, page=_page(request))
     form = FollowUpForm(contacts=card.contacts, now=now, waiting=_waiting(opportunity)) if card.can_log else None
+    kind = request.GET.get("kind", "")
+    if form is not None and kind in Kind.values:  # a gate checklist link (gates.unmet): log this kind
+        form.initial["kind"] = kind
+        form.fields["kind"].widget.attrs["autofocus"] = True
+        form.pointed = True  # type: ignore[attr-defined]  # the template opens the form
     return render(request, "opportunities/card.html", _context(card, form))
 
 

@@ -8,9 +8,13 @@ Two kinds of callers:
 * JSON callers — the board's script sends ``Accept: application/json`` (an ``HX-Request`` header is
   treated the same). They get ``200 {"ok": true, "stage", "stage_name", "status", "version"}`` or
   ``4xx {"ok": false, "errors": [...]}``: 400 bad input, 403 not allowed, 404 not visible,
-  409 refused move (every unmet requirement listed) or stale edit. Messages are translated.
+  409 refused move (every unmet requirement listed) or stale edit. Messages are translated. A refused
+  move also carries ``title`` (names the opportunity: number and name) and ``links``
+  (``[{"text", "url"}]``, one per unmet item, ``url`` the place that fixes it or ""; ``gates.unmet``).
+  A successful answer has ``level``: "success", or "info" when H4 sent it to the manager for approval,
+  "warning" when H4 sent it back or found it not ready.
 * plain form posts — redirected back to ``next`` when it is a safe local URL, else to the card page,
-  with a success message or the list of errors as Django messages.
+  with a success (info, warning) message or the refusal (its items linked) as an error message.
 
 The stage history and the audit trail are written by the services.
 """
@@ -25,12 +29,15 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from opphub import access
-from opphub.common.errors import ServiceError
+from opphub.common.errors import MoveRefused, ServiceError
 from opphub.common.forms import safe_next
+from opphub.gates.unmet import unmet_link
 from opphub.opportunities.messages import stage_name
 from opphub.opportunities.models import Status
 from opphub.opportunities.playbooks import playbook_of
@@ -69,6 +76,28 @@ def _errors_of(exc: Exception) -> tuple[int, list[str]]:
     return 400, [str(exc)]
 
 
+def refusal_links(opportunity: Any, exc: MoveRefused) -> list[tuple[str, str]]:
+    """The refused move's items as ``(text, url)``: each linked to the place that fixes it."""
+    playbook = playbook_of(opportunity.playbook_version)
+    return [unmet_link(playbook, opportunity.number, u) for u in exc.unmet]
+
+
+def refusal_title(opportunity: Any) -> str:
+    return _("%(number)s “%(name)s” was not moved. What is missing:") % {
+        "number": opportunity.number, "name": opportunity.name}
+
+
+def refusal_html(title: str, links: list[tuple[str, str]]) -> SafeString:
+    items = format_html_join("", "<li>{}</li>", (
+        (format_html('<a href="{}">{}</a>', url, text) if url else text,) for text, url in links))
+    return format_html('{}<ul class="refusal-links">{}</ul>', title, items)
+
+
+LEVELS = {MoveResult.APPROVAL: messages.INFO, MoveResult.BACK: messages.WARNING,
+          MoveResult.NOT_READY: messages.WARNING}
+LEVEL_NAMES = {messages.INFO: "info", messages.WARNING: "warning", messages.SUCCESS: "success"}
+
+
 def _back(request: HttpRequest, number: str) -> HttpResponseRedirect:
     return HttpResponseRedirect(safe_next(request, reverse("opportunities:card", kwargs={"number": number})))
 
@@ -86,20 +115,36 @@ def _respond(request: HttpRequest, number: str, action: Any, success: Any) -> Ht
         raise
     try:
         outcome: MoveOutcome | None = action(opportunity, _version(request))
-    except (ServiceError, ValidationError, BadInput) as exc:
-        status, errors = _errors_of(exc)
+    except MoveRefused as exc:
+        title, links = refusal_title(opportunity), refusal_links(opportunity, exc)
+        if not any(url for _text, url in links):  # the order of stages etc.: nothing to link
+            return _refused(request, number, exc, as_json)
         if as_json:
-            return JsonResponse({"ok": False, "errors": errors}, status=status)
-        for error in errors:
-            messages.error(request, error)
+            return JsonResponse({"ok": False, "errors": [text for text, _url in links], "title": title,
+                                 "number": opportunity.number, "name": opportunity.name,
+                                 "links": [{"text": text, "url": url} for text, url in links]}, status=exc.status)
+        messages.error(request, refusal_html(title, links))
         return _back(request, number)
+    except (ServiceError, ValidationError, BadInput) as exc:
+        return _refused(request, number, exc, as_json)
     name = stage_name(playbook_of(opportunity.playbook_version), opportunity.stage)
+    level = LEVELS.get(outcome.result, messages.SUCCESS) if outcome else messages.SUCCESS
     if as_json:
         return JsonResponse({"ok": True, "number": opportunity.number, "stage": opportunity.stage,
                              "stage_name": name, "status": opportunity.status, "version": opportunity.version,
                              "outcome": str(outcome.result) if outcome else "moved",
-                             "message": str(outcome.message) if outcome and outcome.message else ""})
-    messages.success(request, success(opportunity, name, outcome))
+                             "message": str(outcome.message) if outcome and outcome.message else "",
+                             "level": LEVEL_NAMES[level]})
+    messages.add_message(request, level, success(opportunity, name, outcome))
+    return _back(request, number)
+
+
+def _refused(request: HttpRequest, number: str, exc: Exception, as_json: bool) -> HttpResponse:
+    status, errors = _errors_of(exc)
+    if as_json:
+        return JsonResponse({"ok": False, "errors": errors}, status=status)
+    for error in errors:
+        messages.error(request, error)
     return _back(request, number)
 
 

@@ -10,30 +10,49 @@
   const dialog = document.getElementById("close-dialog");
   const csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
 
-  function showErrors(errors) {
+  // A refused move: {title, links: [{text, url}]} names the opportunity and links each unmet item to
+  // the place that fixes it (gates/unmet.py); other errors are plain texts.
+  function showErrors(errors, title, links) {
     alertBox.replaceChildren();
+    if (title) {
+      const head = document.createElement("p");
+      head.className = "refusal-title";
+      head.textContent = title;
+      alertBox.appendChild(head);
+    }
     const list = document.createElement("ul");
-    for (const text of errors) {
+    const items = links && links.length ? links : errors.map((text) => ({ text, url: "" }));
+    for (const item of items) {
       const li = document.createElement("li");
-      li.textContent = text;
+      if (item.url) {
+        const a = document.createElement("a");
+        a.href = item.url;
+        a.textContent = item.text;
+        li.appendChild(a);
+      } else {
+        li.textContent = item.text;
+      }
       list.appendChild(li);
     }
     alertBox.appendChild(list);
     alertBox.hidden = false;
+    alertBox.classList.remove("is-info", "is-warning");
     alertBox.classList.add("is-error");
     alertBox.scrollIntoView({ block: "nearest" });
   }
 
   function clearAlert() {
     alertBox.hidden = true;
-    alertBox.classList.remove("is-error");
+    alertBox.classList.remove("is-error", "is-info", "is-warning");
     alertBox.replaceChildren();
   }
 
-  // H4: the move went to the manager for approval, or the opportunity was sent back a stage.
-  function showNotice(text) {
+  // H4: the move went to the manager for approval (level "info"), or the opportunity was sent back a
+  // stage / is not ready ("warning"). Information, not an error.
+  function showNotice(text, level) {
     alertBox.replaceChildren(document.createTextNode(text));
-    alertBox.classList.remove("is-error");
+    alertBox.classList.remove("is-error", "is-info", "is-warning");
+    alertBox.classList.add(level === "warning" ? "is-warning" : "is-info");
     alertBox.hidden = false;
     alertBox.scrollIntoView({ block: "nearest" });
   }
@@ -115,10 +134,11 @@
       clearAlert();
       card.dataset.version = result.version;
       await refresh();
-      if (result.message) showNotice(result.message);
+      if (result.message) showNotice(result.message, result.level);
     } else {
       putBack(evt);
-      showErrors((result && result.errors) || [board.dataset.errorText]);
+      showErrors((result && result.errors) || [board.dataset.errorText], result && result.title,
+                 result && result.links);
     }
   }
 
