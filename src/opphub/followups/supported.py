@@ -62,7 +62,7 @@ def supported_rows(*, user: User) -> list[SupportedRow]:
         href = card.replace(NUMBER_PLACEHOLDER, number)
         rows.append(SupportedRow(
             number=o.number, name=o.name, customer=o.customer.name, owner=str(o.owner),
-            stage_name=stage_name(book, o.stage) if o.stage in book.stage_keys else o.stage,
+            stage_name=stage_name(book, o.stage),
             amount=o.amount, expected_close=o.expected_close_date,
             last_touch=timezone.localtime(o.last_followup_at) if o.last_followup_at else None, href=href,
             work_href=stage.replace(NUMBER_PLACEHOLDER, number) if works_on_stage else href + "#followups"))
