@@ -69,5 +69,6 @@ def test_presales_my_day_lists_the_supported_opportunity(org, live_server, new_p
     expect(row).to_contain_text(str(org.r1))
     expect(page.locator("body")).not_to_contain_text(other.number)
     in_first_screen(page, f"#my-day-supported tr[data-number='{supported.number}']")
+    screenshot(page, "my-day-presales")
     row.locator("a.button").click()
     expect(page).to_have_url(f"{live_server.url}/opportunities/{supported.number}/stage/")

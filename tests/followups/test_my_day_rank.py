@@ -43,11 +43,11 @@ def opp(org, *, created, amount, name="商机"):  # type: ignore[no-untyped-def]
     return make_opportunity(actor=org.r1, now=created, name=name, amount=Decimal(amount))
 
 
-def page(user, day, rf, supports=False):  # type: ignore[no-untyped-def]
+def page(user, day, rf, supports=False, reviews=False):  # type: ignore[no-untyped-def]
     request = rf.get(reverse("followups:my_day"))
     request.user = user
-    return render_to_string("followups/my_day.html", {"day": day, "oversees_others": False, "supports": supports},
-                            request=request)
+    return render_to_string("followups/my_day.html", {"day": day, "oversees_others": False, "supports": supports,
+                                                       "reviews": reviews}, request=request)
 
 
 def test_overdue_ranked_by_days_late_then_amount(org):
@@ -145,7 +145,7 @@ def test_finance_review_waits_with_amount_and_deadline(org, rf):
     assert review.deadline == dt.date(2026, 11, 23) and not review.deadline_overdue
     assert my_day(user=org.finance, now=WED + 6 * DAY).approvals_waiting[0].deadline_overdue
     assert [s.number for s in day.supported] == [o.number]
-    html = page(org.finance, day, rf, supports=True)
+    html = page(org.finance, day, rf, supports=True, reviews=True)
     reviews = html[html.index('id="my-day-approvals"'):html.index('id="my-day-supported"')]
     assert "Reviews waiting for you" in reviews and "¥2,500,000" in reviews and "2026-11-23" in reviews
     assert "<strong>1</strong> reviews waiting on me" in html
@@ -160,7 +160,7 @@ def test_a_supporter_sees_the_customer_requests_they_owe(org, rf):
     day = my_day(user=org.presales, now=WED)
     assert [r.number for r in day.responses] == [o.number]
     html = page(org.presales, day, rf, supports=True)
-    assert "<strong>1</strong> customer requests" in html
+    assert "<strong>1</strong> customer requests" in html and "reviews waiting on me" not in html
     assert "对方案的技术问题" in html[html.index('id="my-day-responses"'):]
 
 

@@ -28,5 +28,6 @@ def my_day_view(request: SignedInRequest) -> HttpResponse:
         "oversees_others": getattr(user, "role", "") in OVERSEERS or bool(getattr(user, "is_superuser", False)),
         # presales, customer success, finance and legal: the opportunities they support, not ones they own
         "supports": getattr(user, "role", "") in access.SUPPORT_ROLES,
+        "reviews": getattr(user, "role", "") in access.REVIEWER_ROLES.values(),  # finance, legal: contract reviews
     }
     return render(request, "followups/my_day.html", context)
