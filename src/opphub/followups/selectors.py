@@ -30,10 +30,7 @@ from django.utils.translation import gettext as _
 
 from opphub import access
 from opphub.common.money import yuan
-from opphub.gates.panel import deadline_label
-from opphub.gates.selectors import build_snapshots
-from opphub.gates.unmet import unmet_message
-from opphub.methodology.business_days import WorkCalendar, add_working_days, relies_on_estimate
+from opphub.methodology.business_days import add_working_days, relies_on_estimate
 from opphub.methodology.cadence import (
     CadenceInput,
     ResponseRule,
@@ -45,14 +42,13 @@ from opphub.methodology.cadence import (
     response_rule_for,
 )
 from opphub.methodology.playbook import Playbook
-from opphub.methodology.stages import check_close_with_gate, check_gate, deadlines, next_stage
-from opphub.opportunities.messages import approval_name, stage_name
-from opphub.opportunities.models import Opportunity
+from opphub.opportunities.messages import approval_name
 from opphub.opportunities.playbooks import playbook_of
 from opphub.people.models import User
 from opphub.workdays.calendar import work_calendar
 
 from .models import CustomerRequest, Kind, RequestKind
+from .next_gates import GateRow, gate_rows
 from .supported import SupportedRow, supported_rows
 
 UPCOMING_LIMIT = 5  # "coming up next": the few nearest dues
@@ -151,28 +147,6 @@ class ApprovalRow:
 
 
 @dataclass
-class GateRow:
-    """P1, M2: what one of my opportunities still needs before its next step."""
-
-    number: str
-    name: str
-    target: str  # "Advance to Solution" / "Mark won"
-    missing: list[str]
-    href: str  # the stage-work page
-    deadline: GateDeadline | None = None  # the nearest open stage deadline (S2, S4, S5)
-
-
-@dataclass
-class GateDeadline:
-    """The nearest open stage deadline of one opportunity (S2 interview, S4 objection, S5 archive)."""
-
-    label: str
-    due: date
-    overdue: bool
-    estimated: bool  # counted across a year without an official holiday schedule (Mon-Fri)
-
-
-@dataclass
 class MyDay:
     now: datetime
     open_count: int = 0
@@ -264,7 +238,7 @@ def my_day(*, user: User, now: datetime) -> MyDay:
             if row.zombie_level:
                 day.zombies.append(row)
 
-    day.gates = _gate_rows([o.pk for o in opportunities], now, calendar)
+    day.gates = gate_rows([o.pk for o in opportunities], now, calendar)
     dues.sort(key=lambda r: (r.touch.due_at if r.touch else now, r.number))
     day.overdue = sorted((r for r in dues if r.status == "overdue"), key=lambda r: _urgency(r, now))
     day.today = sorted((r for r in dues if r.status == "today"), key=lambda r: _urgency(r, now))
@@ -328,39 +302,6 @@ def responses_owed(*, user: Any, now: datetime) -> list[ResponseRow]:
         out.append(row)
     out.sort(key=lambda r: (r.due_at, r.pk))
     return out
-
-
-def _gate_rows(ids: list[int], now: datetime, calendar: WorkCalendar) -> list[GateRow]:
-    """The next gate's checklist of each opportunity (bulk snapshots: a fixed number of queries), those
-    closest to ready first, with the nearest open stage deadline."""
-
-    opportunities = list(Opportunity.objects.filter(pk__in=ids).select_related("playbook_version")
-                         .defer("playbook_version__content").order_by("id"))
-    snapshots = build_snapshots(opportunities, now=now)
-    href = reverse("gates:stage", kwargs={"number": NUMBER_PLACEHOLDER})
-    rows = []
-    for o in opportunities:
-        book = playbook_of(o.playbook_version)
-        if o.stage not in book.stage_keys:
-            continue
-        nxt = next_stage(book, o.stage)
-        if nxt is not None and not book.stage(nxt).closed:
-            unmet = check_gate(book, snapshots[o.pk], nxt)
-            target = _("Advance to %(stage)s") % {"stage": stage_name(book, nxt)}
-        else:
-            unmet = check_close_with_gate(book, snapshots[o.pk], "won")
-            target = _("Mark won")
-        open_dues = [d for d in deadlines(book, snapshots[o.pk], lambda day, n: add_working_days(calendar, day, n))
-                     if not d.done]
-        nearest = min(open_dues, key=lambda d: d.due) if open_dues else None
-        rows.append(GateRow(number=o.number, name=o.name, target=target,
-                            missing=[unmet_message(book, u) for u in unmet],
-                            href=href.replace(NUMBER_PLACEHOLDER, quote(o.number, safe="-")) + "#gate",
-                            deadline=GateDeadline(deadline_label(nearest.action), nearest.due, nearest.overdue,
-                                                  relies_on_estimate(calendar, nearest.start, nearest.due))
-                            if nearest else None))
-    rows.sort(key=lambda r: (len(r.missing), r.number))
-    return rows
 
 
 def _approval_rows(qs: Any, now: datetime | None = None) -> list[ApprovalRow]:
