@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -28,10 +29,8 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from opphub import access
-from opphub.gates.panel import deadline_label
-from opphub.gates.selectors import build_snapshots
-from opphub.gates.unmet import unmet_message
-from opphub.methodology.business_days import WorkCalendar, add_working_days, relies_on_estimate
+from opphub.common.money import yuan
+from opphub.methodology.business_days import add_working_days, relies_on_estimate
 from opphub.methodology.cadence import (
     CadenceInput,
     ResponseRule,
@@ -43,22 +42,25 @@ from opphub.methodology.cadence import (
     response_rule_for,
 )
 from opphub.methodology.playbook import Playbook
-from opphub.methodology.stages import check_close_with_gate, check_gate, deadlines, next_stage
-from opphub.opportunities.messages import approval_name, stage_name
-from opphub.opportunities.models import Opportunity
+from opphub.opportunities.messages import approval_name
 from opphub.opportunities.playbooks import playbook_of
 from opphub.people.models import User
 from opphub.workdays.calendar import work_calendar
 
 from .models import CustomerRequest, Kind, RequestKind
+from .next_gates import GateRow, gate_rows
+from .supported import SupportedRow, supported_rows
 
 UPCOMING_LIMIT = 5  # "coming up next": the few nearest dues
+# The daily-update reminder (P1) is one compact line in the morning and lists the opportunities in the
+# last hours before the playbook's rules.daily_update_time. A choice of the page, not a methodology rule.
+REMINDER_EXPANDS_HOURS = 2
 # A cadence counted in working days spans more calendar days: weekends plus the longest official
 # break (Spring Festival, National Day: 7-9 days off in a row).
 WORKING_DAY_MARGIN_DAYS = 12
 NUMBER_PLACEHOLDER = "NUMBER"
 OPPORTUNITY_COLUMNS = ("id", "number", "name", "stage", "status", "stage_entered_at", "last_followup_at",
-                       "created_at", "customer__name", "playbook_version__digest")
+                       "created_at", "customer__name", "playbook_version__digest", "amount")
 
 
 @dataclass
@@ -71,6 +73,7 @@ class DayRow:
     stage_name: str
     href: str
     last_touch: datetime | None
+    amount: Decimal | None = None
     touch: TouchDue | None = None
     status: str = ""  # overdue | today | upcoming ("" without a cadence)
     what: str = ""  # "1 touch every 3 days — last touch 2026-11-20"
@@ -83,6 +86,24 @@ class DayRow:
     @property
     def due_at(self) -> datetime | None:
         return self.touch.due_at if self.touch else None
+
+    @property
+    def amount_label(self) -> str:
+        return yuan(self.amount)
+
+    @property
+    def action(self) -> str:
+        """The one next action in words: the touch by its first preferred channel (C1-C4)."""
+        first = self.touch.preferred[0] if self.touch and self.touch.preferred else ""
+        if first == "phone":
+            return _("Call, then log it")
+        if first in ("visit", "meeting", "executive_visit"):
+            return _("Meet, then log it")
+        return _("Log a follow-up")
+
+    @property
+    def action_href(self) -> str:
+        return self.href + "#followups"
 
 
 @dataclass
@@ -116,28 +137,13 @@ class ApprovalRow:
     requested_at: datetime
     note: str
     href: str  # the stage page's approvals section, where it is decided
+    amount: Decimal | None = None
+    deadline: date | None = None  # R4: a finance/legal contract review's due day (playbook working days)
+    deadline_overdue: bool = False
 
-
-@dataclass
-class GateRow:
-    """P1, M2: what one of my opportunities still needs before its next step."""
-
-    number: str
-    name: str
-    target: str  # "Advance to Solution" / "Mark won"
-    missing: list[str]
-    href: str  # the stage-work page
-    deadline: GateDeadline | None = None  # the nearest open stage deadline (S2, S4, S5)
-
-
-@dataclass
-class GateDeadline:
-    """The nearest open stage deadline of one opportunity (S2 interview, S4 objection, S5 archive)."""
-
-    label: str
-    due: date
-    overdue: bool
-    estimated: bool  # counted across a year without an official holiday schedule (Mon-Fri)
+    @property
+    def amount_label(self) -> str:
+        return yuan(self.amount)
 
 
 @dataclass
@@ -155,6 +161,20 @@ class MyDay:
     my_requests: list[ApprovalRow] = field(default_factory=list)  # the user asked; nobody decided yet
     gates: list[GateRow] = field(default_factory=list)  # the next gate of each open one, closest first
     responses: list[ResponseRow] = field(default_factory=list)  # C1-C4: customers waiting for my answer
+    supported: list[SupportedRow] = field(default_factory=list)  # presales, CS, finance, legal: assigned to me
+
+    @property
+    def reminder_expanded(self) -> bool:
+        """The reminder lists the opportunities in the last hours before the update time, else it is a count."""
+        if self.update_by is None:
+            return False
+        deadline = datetime.combine(self.now.date(), self.update_by, tzinfo=self.now.tzinfo)
+        return self.now >= deadline - timedelta(hours=REMINDER_EXPANDS_HOURS)
+
+    @property
+    def responses_due(self) -> int:
+        """C1-C4: the customer requests overdue or due today (those later wait in the list, uncounted)."""
+        return sum(1 for r in self.responses if r.status != "upcoming")
 
     @property
     def nothing_due(self) -> bool:
@@ -170,9 +190,11 @@ def my_day(*, user: User, now: datetime) -> MyDay:
         .select_related("customer", "playbook_version").only(*OPPORTUNITY_COLUMNS).order_by("id")
     )
     day = MyDay(now=now, open_count=len(opportunities))
-    day.approvals_waiting = _approval_rows(access.approvals_waiting_for(user))
+    day.approvals_waiting = _approval_rows(access.approvals_waiting_for(user), now=now)
     day.my_requests = _approval_rows(access.approval_requests_by(user))
     day.responses = responses_owed(user=user, now=now)
+    if getattr(user, "role", "") in access.SUPPORT_ROLES:
+        day.supported = supported_rows(user=user)
     if not opportunities:
         return day
     books: dict[int, Playbook] = {}
@@ -195,7 +217,7 @@ def my_day(*, user: User, now: datetime) -> MyDay:
         last_touch = timezone.localtime(o.last_followup_at) if o.last_followup_at else None
         row = DayRow(number=o.number, name=o.name, customer=o.customer.name, stage_name=stage.name.get(language),
                      href=href_template.replace(NUMBER_PLACEHOLDER, quote(o.number, safe="-")),
-                     last_touch=last_touch)
+                     last_touch=last_touch, amount=o.amount)
         own = list(touches.get(o.pk, ()))
         if o.last_followup_at and all(t.occurred_at != o.last_followup_at for t in own):
             own.append(Touch(o.last_followup_at))  # the latest touch, even when it is older than the window
@@ -216,14 +238,22 @@ def my_day(*, user: User, now: datetime) -> MyDay:
             if row.zombie_level:
                 day.zombies.append(row)
 
-    day.gates = _gate_rows([o.pk for o in opportunities], now, calendar)
+    day.gates = gate_rows([o.pk for o in opportunities], now, calendar)
     dues.sort(key=lambda r: (r.touch.due_at if r.touch else now, r.number))
-    day.overdue = [r for r in dues if r.status == "overdue"]
-    day.today = [r for r in dues if r.status == "today"]
+    day.overdue = sorted((r for r in dues if r.status == "overdue"), key=lambda r: _urgency(r, now))
+    day.today = sorted((r for r in dues if r.status == "today"), key=lambda r: _urgency(r, now))
     later = [r for r in dues if r.status == "upcoming"]
     day.upcoming, day.upcoming_more = later[:UPCOMING_LIMIT], max(len(later) - UPCOMING_LIMIT, 0)
     day.zombies.sort(key=lambda r: (-(r.zombie.days_without_update if r.zombie else 0), r.number))
     return day
+
+
+def _urgency(row: DayRow, now: datetime) -> tuple[int, Decimal, datetime, str]:
+    """The rank of an overdue or due-today touch: the more whole days late first; within the same day
+    the larger amount first; then the earlier due time."""
+    due = row.due_at or now
+    days_late = (now.date() - timezone.localtime(due, now.tzinfo).date()).days
+    return (-days_late, -(row.amount or Decimal(0)), due, row.number)
 
 
 def response_rule_label(rule: ResponseRule) -> str:
@@ -274,49 +304,29 @@ def responses_owed(*, user: Any, now: datetime) -> list[ResponseRow]:
     return out
 
 
-def _gate_rows(ids: list[int], now: datetime, calendar: WorkCalendar) -> list[GateRow]:
-    """The next gate's checklist of each opportunity (bulk snapshots: a fixed number of queries), those
-    closest to ready first, with the nearest open stage deadline."""
-
-    opportunities = list(Opportunity.objects.filter(pk__in=ids).select_related("playbook_version")
-                         .defer("playbook_version__content").order_by("id"))
-    snapshots = build_snapshots(opportunities, now=now)
-    href = reverse("gates:stage", kwargs={"number": NUMBER_PLACEHOLDER})
-    rows = []
-    for o in opportunities:
-        book = playbook_of(o.playbook_version)
-        if o.stage not in book.stage_keys:
-            continue
-        nxt = next_stage(book, o.stage)
-        if nxt is not None and not book.stage(nxt).closed:
-            unmet = check_gate(book, snapshots[o.pk], nxt)
-            target = _("Advance to %(stage)s") % {"stage": stage_name(book, nxt)}
-        else:
-            unmet = check_close_with_gate(book, snapshots[o.pk], "won")
-            target = _("Mark won")
-        open_dues = [d for d in deadlines(book, snapshots[o.pk], lambda day, n: add_working_days(calendar, day, n))
-                     if not d.done]
-        nearest = min(open_dues, key=lambda d: d.due) if open_dues else None
-        rows.append(GateRow(number=o.number, name=o.name, target=target,
-                            missing=[unmet_message(book, u) for u in unmet],
-                            href=href.replace(NUMBER_PLACEHOLDER, quote(o.number, safe="-")) + "#gate",
-                            deadline=GateDeadline(deadline_label(nearest.action), nearest.due, nearest.overdue,
-                                                  relies_on_estimate(calendar, nearest.start, nearest.due))
-                            if nearest else None))
-    rows.sort(key=lambda r: (len(r.missing), r.number))
-    return rows
-
-
-def _approval_rows(qs: Any) -> list[ApprovalRow]:
+def _approval_rows(qs: Any, now: datetime | None = None) -> list[ApprovalRow]:
+    """Pending approvals with their opportunity's amount; with ``now``, a finance/legal contract review (R4)
+    also gets its deadline: the playbook's working days after the request (the calendar read once, only
+    when there is such a review)."""
     stage_href = reverse("gates:stage", kwargs={"number": NUMBER_PLACEHOLDER}) + "#approvals"
     rows = (qs.select_related("opportunity__playbook_version", "requested_by")
             .defer("opportunity__playbook_version__content").order_by("requested_at", "id"))
-    return [ApprovalRow(pk=a.pk, number=a.opportunity.number, name=a.opportunity.name,
-                        what=approval_name(playbook_of(a.opportunity.playbook_version), a.key),
-                        requested_by=str(a.requested_by), requested_at=timezone.localtime(a.requested_at),
-                        note=a.request_note,
-                        href=stage_href.replace(NUMBER_PLACEHOLDER, quote(a.opportunity.number, safe="-")))
-            for a in rows]
+    out = []
+    calendar = None
+    for a in rows:
+        book = playbook_of(a.opportunity.playbook_version)
+        row = ApprovalRow(pk=a.pk, number=a.opportunity.number, name=a.opportunity.name,
+                          what=approval_name(book, a.key),
+                          requested_by=str(a.requested_by), requested_at=timezone.localtime(a.requested_at),
+                          note=a.request_note, amount=a.opportunity.amount,
+                          href=stage_href.replace(NUMBER_PLACEHOLDER, quote(a.opportunity.number, safe="-")))
+        if now is not None and book.approver_role(a.key) in access.REVIEWER_ROLES:
+            calendar = calendar or work_calendar()
+            days = int(book.number("resource_queue", "contract_review_working_days"))
+            row.deadline = add_working_days(calendar, row.requested_at.date(), days)
+            row.deadline_overdue = row.deadline < now.date()
+        out.append(row)
+    return out
 
 
 def _window_days(books: Any) -> int:

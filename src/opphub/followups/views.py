@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from opphub import access
 from opphub.people.http import SignedInRequest
 from opphub.people.models import Role
 
@@ -25,5 +26,8 @@ def my_day_view(request: SignedInRequest) -> HttpResponse:
         "day": day,
         # managers, directors and admins see only what they own here too; their teams are on the board
         "oversees_others": getattr(user, "role", "") in OVERSEERS or bool(getattr(user, "is_superuser", False)),
+        # presales, customer success, finance and legal: the opportunities they support, not ones they own
+        "supports": getattr(user, "role", "") in access.SUPPORT_ROLES,
+        "reviews": getattr(user, "role", "") in access.REVIEWER_ROLES.values(),  # finance, legal: contract reviews
     }
     return render(request, "followups/my_day.html", context)
