@@ -82,7 +82,7 @@ def test_team_health_is_grouped_by_team_with_subtotals_and_a_total(health_org):
     assert _cells(r3)[:2] == ["1", "50 of 1 scored"]
     assert _cells(r2)[:2] == ["1", "—"]
     east, east2, west = (_row(html, f'data-subtotal="{t.pk}"') for t in (org.east, org.east2, org.west))
-    assert "(with the teams below)" in east and "(with the teams below)" not in east2
+    assert "with the teams below" in east and "with the teams below" not in east2
     assert _cells(east)[:2] == ["3", "65 of 2 scored"]  # (80 + 50) / 2, r3's team is below 华东一部
     assert _cells(east2)[:2] == ["1", "50 of 1 scored"]
     assert _cells(west)[:2] == ["1", "—"]
@@ -240,3 +240,23 @@ def test_review_exports_follow_the_filters_and_the_order(org):
     assert [r[0] for r in lines[1:]] == [big.number, quiet.number]
     everything = b"".join(_client(org.director).get("/team/review/export.csv").streaming_content).decode("utf-8-sig")
     assert len(list(csv.reader(io.StringIO(everything)))) == 5
+
+
+@pytest.mark.django_db
+def test_many_people_collapse_to_one_row_per_team(health_org, monkeypatch):
+    """spec: P4 (issue 11: a bounded page) — past the page's limit of people, team health shows one subtotal
+    row per team (parents first) and the total, each team linking to its own page with its people."""
+    from opphub.alerts import team_health as module
+
+    org = health_org
+    monkeypatch.setattr(module, "REP_ROWS_LIMIT", 3)  # the org has 5 sales people (2 managers, 3 reps)
+    c = _client(org.director)
+    html = c.get("/team/health/").content.decode()
+    assert "data-user=" not in html and 'id="team-health-collapsed"' in html
+    order = [html.index(f'data-subtotal="{t.pk}"') for t in (org.east, org.east2, org.west)]
+    assert order == sorted(order)
+    assert _cells(_row(html, f'data-subtotal="{org.east.pk}"'))[:2] == ["3", "65 of 2 scored"]
+    assert _cells(_row(html, 'data-total="all"'))[:2] == ["4", "65 of 2 scored"]
+    assert f'href="?team={org.east2.pk}"' in html
+    narrow = c.get(f"/team/health/?team={org.east.pk}").content.decode()
+    assert 'data-user="r1"' in narrow and 'data-user="r3"' in narrow and "team-health-collapsed" not in narrow

@@ -26,6 +26,7 @@ from .selectors import ESCALATED_KINDS, InterventionTask
 from .services import intervention_rule
 
 LIST_LIMIT = 200  # rows of each list on the page (escalated, interventions, ledger); the rest are counted
+REP_ROWS_LIMIT = 200  # more people than this in the scope: one subtotal row per team, choose a team for people
 SALES_ROLES = (Role.REP, Role.MANAGER)
 _COUNTS = ("open", "overdue", "late_answers", "zombies", "escalated", "high_risk", "penalty_points",
            "scored", "health_sum")
@@ -99,6 +100,7 @@ class TeamHealth:
     month: str
     teams: list[tuple[int, str]]  # the team filter's choices (indented by depth)
     team: Team | None  # the chosen team, None for all
+    collapsed: bool = False  # too many people for one page: the teams' subtotals only
 
 
 def _ordered_teams(teams: list[Team], root_ids: set[int] | None) -> list[tuple[Team, int]]:
@@ -133,8 +135,13 @@ def _subtree(teams: list[Team], root: int) -> set[int]:
     return found
 
 
-def _lines(ordered: list[tuple[Team, int]], groups: dict[int | None, TeamGroup]) -> list[Line]:
-    """Heading, members, the sub-teams' blocks, then the subtotal: a team's subtotal closes its subtree."""
+def _lines(ordered: list[tuple[Team, int]], groups: dict[int | None, TeamGroup], *, collapsed: bool) -> list[Line]:
+    """Heading, members, the sub-teams' blocks, then the subtotal: a team's subtotal closes its subtree.
+    Collapsed: each team's subtotal alone, parents before their sub-teams."""
+    if collapsed:
+        rows = [Line("subtotal", groups[t.pk].depth, groups[t.pk]) for t, _d in ordered]
+        loose = groups.get(None)
+        return rows + ([Line("subtotal", 0, loose)] if loose is not None and loose.reps else [])
     lines: list[Line] = []
     open_blocks: list[TeamGroup] = []
     for team, depth in ordered:
@@ -239,8 +246,9 @@ def team_health(*, user: access.AnyUser, now: dt.datetime, team_id: int | None =
     for t, _d in ordered:
         if t.parent_id in groups and t.parent_id is not None:
             groups[t.parent_id].has_children = True
+    collapsed = len(rows) > REP_ROWS_LIMIT
     return TeamHealth(
-        groups=[groups[t.pk] for t, _d in ordered], lines=_lines(ordered, groups), total=total,
+        groups=[groups[t.pk] for t, _d in ordered], lines=_lines(ordered, groups, collapsed=collapsed), total=total,
         reps=list(rows.values()), escalated=escalated, escalated_count=esc_count, interventions=interventions,
         interventions_count=task_count, penalties=penalties, penalties_count=penalties_count, month=month,
-        teams=[(t.pk, "\u3000" * d + t.name) for t, d in ordered_all], team=chosen)
+        teams=[(t.pk, "\u3000" * d + t.name) for t, d in ordered_all], team=chosen, collapsed=collapsed)
