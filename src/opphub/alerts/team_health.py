@@ -17,7 +17,7 @@ from django.db.models import Count, OuterRef, Q, Subquery, Sum
 
 from opphub import access
 from opphub.gates.models import HealthRecord
-from opphub.opportunities.models import Status
+from opphub.opportunities.models import Pipeline, Status
 from opphub.opportunities.playbooks import playbook_of
 from opphub.people.models import Role, Team
 
@@ -101,6 +101,7 @@ class TeamHealth:
     teams: list[tuple[int, str]]  # the team filter's choices (indented by depth)
     team: Team | None  # the chosen team, None for all
     collapsed: bool = False  # too many people for one page: the teams' subtotals only
+    band: tuple[Decimal, Decimal] | None = None  # H4's approval band of the default pipeline's playbook
 
 
 def _ordered_teams(teams: list[Team], root_ids: set[int] | None) -> list[tuple[Team, int]]:
@@ -161,6 +162,15 @@ def _lines(ordered: list[tuple[Team, int]], groups: dict[int | None, TeamGroup],
         lines.extend(Line("rep", 0, loose, r) for r in loose.reps)
         lines.append(Line("subtotal", 0, loose))
     return lines
+
+
+def _band() -> tuple[Decimal, Decimal] | None:
+    """H4's band (back below / advance above) of the default pipeline's current playbook, to colour the
+    scores the way H4 reads them; one query with the version's text (so the count does not depend on what
+    this process parsed before)."""
+    pipeline = (Pipeline.objects.select_related("current_version").exclude(current_version=None)
+                .order_by("-is_default", "id").first())
+    return playbook_of(pipeline.current_version).health.band() if pipeline and pipeline.current_version else None
 
 
 def _visible_teams(user: access.AnyUser) -> list[Team]:
@@ -251,4 +261,5 @@ def team_health(*, user: access.AnyUser, now: dt.datetime, team_id: int | None =
         groups=[groups[t.pk] for t, _d in ordered], lines=_lines(ordered, groups, collapsed=collapsed), total=total,
         reps=list(rows.values()), escalated=escalated, escalated_count=esc_count, interventions=interventions,
         interventions_count=task_count, penalties=penalties, penalties_count=penalties_count, month=month,
-        teams=[(t.pk, "\u3000" * d + t.name) for t, d in ordered_all], team=chosen, collapsed=collapsed)
+        teams=[(t.pk, "\u3000" * d + t.name) for t, d in ordered_all], team=chosen, collapsed=collapsed,
+        band=_band())
