@@ -2,8 +2,9 @@
 team hierarchy, each team with its subtotal (its members and every team below it) and a grand total.
 
 Set-based: the counts are GROUP BY owner (one query for opportunities and the health score, one for alerts,
-one for penalty points), the teams one small query; nothing is read per rep or per opportunity, and the
-penalty ledger and the task lists are bounded (docs/decisions.md "Team health grouped by team").
+one for penalty points; the lists' full counts come from the same aggregates), the teams one small query;
+nothing is read per rep or per opportunity, and the penalty ledger and the task lists are bounded
+(docs/decisions.md "Team health grouped by team").
 """
 
 from __future__ import annotations
@@ -210,17 +211,22 @@ def team_health(*, user: access.AnyUser, now: dt.datetime, team_id: int | None =
         zombies=Count("id", filter=Q(kind=AlertKind.ZOMBIE)),
         escalated=Count("id", filter=Q(kind__in=ESCALATED_KINDS, escalated_at__isnull=False)),
         high_risk=Count("opportunity_id", filter=Q(kind__in=list(RISK_KINDS)), distinct=True),
+        interventions=Count("id", filter=Q(kind=AlertKind.INTERVENTION)),
     )
+    task_count = 0
     for c in counts:
+        task_count += c["interventions"]
         r = rows[c["owner_id"]]
         r.overdue, r.zombies, r.escalated, r.high_risk = c["overdue"], c["zombies"], c["escalated"], c["high_risk"]
         r.late_answers = c["late_answers"]
     month = now.strftime("%Y-%m")
     ledger = access.visible_penalties(user).filter(user_id__in=ids, month=month)
-    for uid, points in (ledger.filter(reversed_at__isnull=True).order_by().values("user_id")
-                        .annotate(p=Sum("points")).values_list("user_id", "p")):
+    penalties_count = 0
+    for uid, points, n in (ledger.order_by().values("user_id")
+                           .annotate(p=Sum("points", filter=Q(reversed_at__isnull=True)), n=Count("id"))
+                           .values_list("user_id", "p", "n")):
         rows[uid].penalty_points = points or 0
-    penalties_count = ledger.count()
+        penalties_count += n
     penalties = list(ledger.select_related("user", "opportunity", "reversed_by").order_by("-created_at")[:LIST_LIMIT])
     related = ("opportunity__playbook_version", "owner", "escalated_to")
     esc = alerts.filter(kind__in=ESCALATED_KINDS, escalated_at__isnull=False)
@@ -231,8 +237,6 @@ def team_health(*, user: access.AnyUser, now: dt.datetime, team_id: int | None =
         InterventionTask(a, intervention_rule(playbook_of(a.opportunity.playbook_version)))
         for a in tasks.select_related(*related).defer("opportunity__playbook_version__content")
         .order_by("basis_at")[:LIST_LIMIT]]
-    esc_count = len(escalated) if len(escalated) < LIST_LIMIT else esc.count()
-    task_count = len(interventions) if len(interventions) < LIST_LIMIT else tasks.count()
 
     ordered_all = _ordered_teams(teams, None)
     ordered = _ordered_teams(teams, scope)
@@ -259,7 +263,7 @@ def team_health(*, user: access.AnyUser, now: dt.datetime, team_id: int | None =
     collapsed = len(rows) > REP_ROWS_LIMIT
     return TeamHealth(
         groups=[groups[t.pk] for t, _d in ordered], lines=_lines(ordered, groups, collapsed=collapsed), total=total,
-        reps=list(rows.values()), escalated=escalated, escalated_count=esc_count, interventions=interventions,
+        reps=list(rows.values()), escalated=escalated, escalated_count=total.escalated, interventions=interventions,
         interventions_count=task_count, penalties=penalties, penalties_count=penalties_count, month=month,
         teams=[(t.pk, "\u3000" * d + t.name) for t, d in ordered_all], team=chosen, collapsed=collapsed,
         band=_band())
