@@ -264,3 +264,20 @@ def test_many_people_collapse_to_one_row_per_team(health_org, monkeypatch):
     assert f'href="?team={org.east2.pk}"' in html
     narrow = c.get(f"/team/health/?team={org.east.pk}").content.decode()
     assert 'data-user="r1"' in narrow and 'data-user="r3"' in narrow and "team-health-collapsed" not in narrow
+
+
+@pytest.mark.django_db
+def test_review_pages_keep_the_filters_and_the_totals(org, monkeypatch):
+    """spec: P4 (issue 11: a bounded page) — the review is paginated; the pager keeps sort and filters, the
+    count and amount are those of the whole filtered set; a page past the end shows the last."""
+    from opphub.alerts import review as module
+
+    big, old, quiet, _west = _review_org(org)
+    monkeypatch.setattr(module, "PAGE_SIZE", 2)
+    c = _client(org.m1)
+    first = c.get("/team/review/?sort=days").content.decode()
+    assert _numbers(first) == [old.number, quiet.number] and "3 opportunities, ¥1,500,000 in total." in first
+    assert 'href="?sort=days&amp;page=2" rel="next"' in first
+    second = c.get("/team/review/?sort=days&page=2").content.decode()
+    assert _numbers(second) == [big.number] and "Page 2 of 2" in second
+    assert _numbers(c.get("/team/review/?sort=days&page=9").content.decode()) == [big.number]

@@ -162,9 +162,10 @@ def _with_related(qs: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
 
 
 def review_page(*, user: access.AnyUser, filters: ReviewFilters, now: dt.datetime, page: int = 1,
-                page_size: int = PAGE_SIZE) -> ReviewPage:
+                page_size: int | None = None) -> ReviewPage:
     """One page of the review with the count and amount of the whole filtered set. Queries: the teams,
     the owners, COUNT + SUM, the page, the page's flags (and the managed teams for a manager)."""
+    page_size = page_size or PAGE_SIZE
     teams = _visible_teams(user)
     qs = review_queryset(user, filters, teams=teams)
     totals = qs.order_by().aggregate(n=Count("id"), amount=Sum("amount"))
