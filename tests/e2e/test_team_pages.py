@@ -39,3 +39,16 @@ def test_director_team_health_and_the_review_filters(org, live_server, new_page)
     assert numbers == [old.number, quiet.number]
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     screenshot(page, "weekly-review")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_team_pages_fit_a_phone(org, live_server, new_page):
+    """spec: P4 — on a 390 px phone the grouped team health and the filtered review do not scroll sideways
+    (their tables scroll inside themselves)."""
+    _review_org(org)
+    page = new_page(locale="zh-CN", width=390, height=844)
+    login(page, live_server, "director")
+    for url, shot in (("/team/health/", "team-health-phone"), ("/team/review/?sort=days", "weekly-review-phone")):
+        page.goto(f"{live_server.url}{url}")
+        assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), url
+        screenshot(page, shot)
