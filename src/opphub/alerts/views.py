@@ -20,8 +20,9 @@ from opphub.people.http import SignedInRequest
 
 from . import ics
 from .models import CalendarToken
-from .selectors import review_rows, team_health
+from .review import parse_filters, review_all, review_page
 from .services import calendar_token_of, calendar_token_regenerate, penalty_reverse
+from .team_health import team_health
 
 
 def _team_pages_only(request: HttpRequest) -> None:
@@ -34,7 +35,9 @@ def _team_pages_only(request: HttpRequest) -> None:
 def team_health_view(request: HttpRequest) -> HttpResponse:
     _team_pages_only(request)
     now = timezone.localtime()
-    return render(request, "alerts/team_health.html", {"health": team_health(user=request.user, now=now), "now": now})
+    team = request.GET.get("team") or ""
+    health = team_health(user=request.user, now=now, team_id=int(team) if team.isdigit() else None)
+    return render(request, "alerts/team_health.html", {"health": health, "now": now})
 
 
 @login_required
@@ -56,22 +59,28 @@ def penalty_reverse_view(request: SignedInRequest, pk: int) -> HttpResponse:
 @require_GET
 def review_view(request: HttpRequest) -> HttpResponse:
     _team_pages_only(request)
-    return render(request, "alerts/review.html", {"rows": review_rows(user=request.user)})
+    filters = parse_filters(request.GET)
+    page = request.GET.get("page") or ""
+    review = review_page(user=request.user, filters=filters, now=timezone.localtime(),
+                         page=int(page) if page.isdigit() else 1)
+    return render(request, "alerts/review.html", {"review": review, "query": filters.query()})
 
 
 def _review_columns() -> list[Column]:
     return [
         Column(_("Number"), width=20), Column(_("Opportunity"), width=32), Column(_("Customer"), width=32),
-        Column(_("Owner"), width=14), Column(_("Stage"), width=14), Column(_("Amount (CNY)"), "money"),
+        Column(_("Owner"), width=14), Column(_("Stage"), width=14), Column(_("Days in stage"), "integer"),
+        Column(_("Amount (CNY)"), "money"), Column(_("Last follow-up"), "datetime"),
         Column(_("Risk flags"), width=30), Column(_("Recommended interventions"), width=60),
     ]
 
 
 def _review_export_rows(request: HttpRequest) -> Iterator[list[object]]:
-    for row in review_rows(user=request.user):
+    """The rows of the page's filters and order (team, owner, risk kind, sort from the URL), every page."""
+    for row in review_all(user=request.user, filters=parse_filters(request.GET), now=timezone.localtime()):
         o = row.opportunity
-        yield [o.number, o.name, o.customer.name, str(o.owner), row.stage_name, o.amount,
-               "、".join(row.flag_labels), "\n".join(row.interventions)]
+        yield [o.number, o.name, o.customer.name, str(o.owner), row.stage_name, row.days_in_stage, o.amount,
+               o.last_followup_at, "、".join(row.flag_labels), "\n".join(row.interventions)]
 
 
 @login_required
