@@ -214,11 +214,11 @@ def team_health(*, user: access.AnyUser, now: dt.datetime, team_id: int | None =
         interventions=Count("id", filter=Q(kind=AlertKind.INTERVENTION)),
     )
     task_count = 0
-    for c in counts:
-        task_count += c["interventions"]
-        r = rows[c["owner_id"]]
-        r.overdue, r.zombies, r.escalated, r.high_risk = c["overdue"], c["zombies"], c["escalated"], c["high_risk"]
-        r.late_answers = c["late_answers"]
+    for a in counts:
+        task_count += a["interventions"]
+        r = rows[a["owner_id"]]
+        r.overdue, r.zombies, r.escalated, r.high_risk = a["overdue"], a["zombies"], a["escalated"], a["high_risk"]
+        r.late_answers = a["late_answers"]
     month = now.strftime("%Y-%m")
     ledger = access.visible_penalties(user).filter(user_id__in=ids, month=month)
     penalties_count = 0
