@@ -54,3 +54,20 @@ def test_the_user_menu_links_the_calendar_feed(org, who):
     assert "Calendar (ICS)" in html
     page = c.get(reverse("alerts:calendar")).content.decode()
     assert '<label for="feed-url">' in page and ".ics" in page
+
+
+def test_back_office_names_are_translatable():
+    """Issue 10 item 4: every model and app shown in the back office has a translatable name (gettext),
+    so the admin speaks the admin's language; none is a name Django derived from the class."""
+    from django.contrib import admin
+    from django.utils.functional import Promise
+
+    untranslated = []
+    for model in admin.site._registry:
+        meta = model._meta
+        for attr in ("verbose_name", "verbose_name_plural"):
+            if not isinstance(meta.original_attrs.get(attr), Promise):
+                untranslated.append(f"{meta.label}.{attr}")
+        if not isinstance(meta.app_config.verbose_name, Promise):
+            untranslated.append(f"app {meta.app_label}")
+    assert not untranslated, sorted(set(untranslated))
