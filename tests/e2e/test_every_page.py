@@ -34,7 +34,7 @@ RUN_AXE = """async () => {
 OVERFLOW = """() => {
   const w = window.innerWidth;
   const wide = [...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > w + 1
-      && !e.closest(".table-scroll, .board, [hidden]"))
+      && !e.closest(".table-wrap, .board, .stage-track, [hidden]"))
     .slice(0, 3).map(e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") +
       (e.className && typeof e.className === "string" ? "." + e.className.trim().split(/\\s+/).join(".") : ""));
   return {scroll: document.documentElement.scrollWidth, inner: w, wide};
