@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from opphub.opportunities.services import opportunity_assign
 from tests.factories import NOW, ContactFactory, make_opportunity
+from tests.pages import pages
 from tests.stagework import PDF, fulfil
 
 pytestmark = pytest.mark.django_db
@@ -73,6 +74,19 @@ def test_pages(org, record, who):
     # lists show the record exactly when it is visible
     assert (opp.number in c.get(reverse("opportunities:list")).content.decode()) is visible, who
     assert (opp.number in c.get(reverse("opportunities:board")).content.decode()) is visible, who
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_every_listed_page(org, record, who):
+    """spec: P1-P4 — the shared page list (tests/pages.py, also walked by the every-page browser test):
+    each page opens (200) for exactly the roles listed; for the others it is refused (403/404)."""
+    c = _client(getattr(org, who))
+    for page in pages(*record):
+        status = c.get(page.url).status_code
+        if who in page.roles:
+            assert status == 200, (who, page.name, status)
+        else:
+            assert status in (403, 404), (who, page.name, status)
 
 
 @pytest.mark.parametrize("who", ROLES)

@@ -58,7 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
-    "axes",
+    "opphub.config.axes_app.AxesConfig",  # django-axes, with a translated name
     "opphub.people",
     "opphub.audit",
     "opphub.customers",

@@ -24,7 +24,7 @@ from opphub.people.models import Role, User
 from . import conf
 from .channels import ADAPTERS, Outgoing, PermanentError, TransientError
 from .models import ROBOT_CHANNELS, Channel, Delivery
-from .selectors import robot_for
+from .selectors import DEAD_KEY_PREFIX, DEAD_KIND, robot_for
 
 log = logging.getLogger(__name__)
 S = Delivery.State
@@ -80,11 +80,12 @@ def _report_dead(delivery: Delivery, reason: str) -> None:
     admins = User.objects.filter(is_active=True).filter(Q(role=Role.ADMIN) | Q(is_superuser=True))
     for admin in admins:
         notification_enqueue(
-            recipient=admin, kind="delivery_dead", key=f"delivery-dead:{delivery.pk}", channels=("inapp",),
+            recipient=admin, kind=DEAD_KIND, key=f"{DEAD_KEY_PREFIX}{delivery.pk}", channels=("inapp",),
             subject=_("Notification not delivered: %(channel)s to %(recipient)s")
             % {"channel": delivery.get_channel_display(), "recipient": delivery.recipient},
             body=f"{delivery.subject}\n{reason}",
             url=f"/admin/notifications/faileddelivery/{delivery.pk}/change/",
+            # shown grouped and in the reader's language on the notifications page (selectors.failure_digest)
         )
 
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from opphub.people.http import SignedInRequest
 
-from .selectors import notifications_for, unread_count
+from .selectors import DEAD_KIND, failure_digest, notifications_for, notifications_for_kind, unread_count
 from .services import OUTSIDE_CHANNELS, notification_mark_read, preference_set
 
 
@@ -23,7 +23,8 @@ from .services import OUTSIDE_CHANNELS, notification_mark_read, preference_set
 @require_GET
 def notification_list_view(request: HttpRequest) -> HttpResponse:
     page = Paginator(notifications_for(request.user), 25).get_page(request.GET.get("page"))
-    return render(request, "notifications/list.html", {"page": page, "unread": unread_count(request.user)})
+    return render(request, "notifications/list.html", {"page": page, "unread": unread_count(request.user),
+                                                       "failures": failure_digest(request.user)})
 
 
 @login_required
@@ -36,6 +37,15 @@ def bell_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def mark_read_view(request: SignedInRequest, pk: int | None = None) -> HttpResponse:
     notification_mark_read(user=request.user, deliveries=None if pk is None else [pk], now=timezone.now())
+    return redirect("notifications:list")
+
+
+@login_required
+@require_POST
+def mark_failures_read_view(request: SignedInRequest) -> HttpResponse:
+    """The delivery-failure digest read at once (an administrator's unread notices of given-up deliveries)."""
+    ids = notifications_for_kind(request.user, DEAD_KIND)
+    notification_mark_read(user=request.user, deliveries=ids, now=timezone.now())
     return redirect("notifications:list")
 
 

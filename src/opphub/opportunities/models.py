@@ -217,6 +217,8 @@ class NumberSequence(models.Model):
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("number sequence")
+        verbose_name_plural = _("number sequences")
         constraints = [models.UniqueConstraint(fields=["region_code", "year"], name="number_sequence_unique")]
 
     def __str__(self) -> str:

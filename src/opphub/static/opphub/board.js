@@ -142,9 +142,72 @@
     }
   }
 
+  // Keyboard and screen-reader use (issue 10 item 7): each open card gets a "Move to…" select and a
+  // button; choosing a column moves the card there and runs the same path as a drop (onDrop), so the
+  // server's answer, the refusal and the close dialog are the same as for a drag.
+  function stageLists() {
+    return Array.from(board.querySelectorAll(".board-cards"));
+  }
+
+  function addMoveMenu(card, here, lists) {
+    if (card.querySelector(".board-card-move")) return;
+    const number = card.dataset.number;
+    const box = document.createElement("div");
+    box.className = "board-card-move";
+    const select = document.createElement("select");
+    select.setAttribute("aria-label", board.dataset.moveLabel.replace("%(number)s", number));
+    const first = document.createElement("option");
+    first.value = "";
+    first.textContent = board.dataset.moveChoose;
+    select.appendChild(first);
+    for (const list of lists) {
+      if (list === here) continue;
+      const option = document.createElement("option");
+      option.value = list.dataset.stage;
+      option.textContent = list.getAttribute("aria-label");
+      select.appendChild(option);
+    }
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "small-button";
+    button.textContent = board.dataset.moveButton;
+    button.addEventListener("click", () => moveByKeyboard(card, select));
+    box.append(select, button);
+    card.appendChild(box);
+  }
+
+  async function moveByKeyboard(card, select) {
+    const target = stageLists().find((list) => list.dataset.stage === select.value);
+    if (!target) {
+      select.focus();
+      return;
+    }
+    const from = card.parentElement;
+    const oldIndex = Array.prototype.indexOf.call(from.children, card);
+    const number = card.dataset.number;
+    target.appendChild(card);
+    await onDrop({ from, to: target, item: card, oldIndex });
+    const moved = Array.from(board.querySelectorAll(".board-card")).find((c) => c.dataset.number === number);
+    const focusable = moved && (moved.parentElement === from ? moved.querySelector(".board-card-move select")
+                                                              : moved.querySelector(".board-card-link"));
+    if (focusable) focusable.focus();
+  }
+
+  function addMoveMenus() {
+    if (!board.dataset.moveLabel) return;
+    const lists = stageLists();
+    for (const list of lists) {
+      if (list.dataset.closed === "1") continue;
+      for (const card of list.querySelectorAll(".board-card")) addMoveMenu(card, list, lists);
+    }
+  }
+
   function init() {
+    addMoveMenus();
     for (const list of board.querySelectorAll(".board-cards")) {
       Sortable.create(list, {
+        filter: ".board-card-move",
+        preventOnFilter: false,
         group: { name: "board", pull: list.dataset.closed !== "1", put: true },
         sort: false,
         draggable: ".board-card",
