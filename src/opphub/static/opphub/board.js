@@ -155,7 +155,7 @@
     const box = document.createElement("div");
     box.className = "board-card-move";
     const select = document.createElement("select");
-    select.setAttribute("aria-label", board.dataset.moveLabel.replace("%(number)s", number));
+    select.setAttribute("aria-label", board.dataset.moveLabel.replace("__NUMBER__", number));
     const first = document.createElement("option");
     first.value = "";
     first.textContent = board.dataset.moveChoose;
