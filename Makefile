@@ -73,10 +73,13 @@ messages: install-dev
 
 # Refresh the README pictures from the browser test that makes them.
 screenshots: install-dev
-	$(BIN)/pytest -q tests/e2e/test_rep_day.py tests/e2e/test_gates.py tests/e2e/test_escalation.py -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider tests/e2e/test_rep_day.py tests/e2e/test_gates.py tests/e2e/test_escalation.py \
+	   tests/e2e/test_my_day_morning.py tests/e2e/test_refusal_links.py tests/e2e/test_team_pages.py
 	mkdir -p docs/screenshots
-	cp build/screenshots/board.png build/screenshots/card.png build/screenshots/gate-checklist.png \
-	   build/screenshots/stage-work.png build/screenshots/team-health.png docs/screenshots/
+	cp build/screenshots/my-day-morning.png build/screenshots/board.png build/screenshots/card.png \
+	   build/screenshots/board-refusal-links.png build/screenshots/gate-checklist.png \
+	   build/screenshots/stage-work.png build/screenshots/team-health-director.png \
+	   build/screenshots/board-phone.png docs/screenshots/
 
 clean:
 	rm -rf $(VENV) node_modules build

@@ -1,4 +1,4 @@
-"""Time the opportunity card, the pipeline board and the opportunity list in-process.
+"""Time the opportunity card, the pipeline board, the opportunity list and My day in-process.
 
 django.test.Client with ``force_login``; each request is timed with ``time.perf_counter`` (server time:
 URL routing, middleware, view, queries, template rendering — no network). Warm-up requests first; then
@@ -25,7 +25,7 @@ from opphub import access
 from opphub.people.models import User
 
 USERS = ("director", "manager.east", "zhang.wei")
-PAGES = ("card", "board", "list")
+PAGES = ("card", "board", "list", "myday")
 WARMUP = 3
 GOAL_MS = 100.0
 
@@ -53,6 +53,8 @@ def _urls(page: str, user: User, rng: random.Random, count: int) -> list[str] | 
         if page == "card":
             numbers = list(access.visible_opportunities(user).order_by("?").values_list("number", flat=True)[:count])
             return [reverse("opportunities:card", kwargs={"number": n}) for n in numbers]
+        if page == "myday":  # one page per user: its cost is the user's own work, whatever the data size
+            return [reverse("followups:my_day")] * count
         base = reverse(f"opportunities:{page}")
     except NoReverseMatch:
         return None

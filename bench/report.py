@@ -17,8 +17,9 @@ from .measure import GOAL_MS, Result
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 HEADER = """# Benchmarks
 
-Server time of the three pages people open most — the opportunity card (M1 "the whole picture in
-10 seconds"), the pipeline board and the opportunity list (M4, P4) — on a large data set.
+Server time of the pages people open most — the opportunity card (M1 "the whole picture in
+10 seconds"), the pipeline board and the opportunity list (M4, P4), and My day (P1: each user's own
+work, the page everyone opens first) — on a large data set.
 
     make bench                                   # SQLite
     make bench BENCH_ARGS="--db postgres"        # PostgreSQL (database opphub_bench on 127.0.0.1:5432)
