@@ -79,7 +79,7 @@ def test_due_touch_leaves_my_day_and_the_manager_sees_the_escalation(org, live_s
     expect(escalated).to_contain_text("仓储自动化二期")
     expect(escalated).not_to_contain_text(due.number)
     expect(manager.locator("#team-health tr[data-user='r1']")).to_be_visible()
-    screenshot(manager, "team-health")  # `make screenshots` copies it to docs/screenshots/
+    screenshot(manager, "team-health")
 
     manager.click("nav.mainnav a[href='/opportunities/board/']")
     card = manager.locator(f"li.board-card[data-number='{slipping.number}']")
