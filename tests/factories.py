@@ -88,3 +88,12 @@ def make_opportunity(*, actor, customer=None, owner=None, now=None, **data):  # 
               "industry": "manufacturing", "company_size": "medium"}
     fields.update(data)
     return opportunity_create(actor=actor, customer=customer, owner=owner, data=fields, now=now or timezone.now())
+
+
+def client_for(user, lang="en"):  # type: ignore[no-untyped-def]
+    """A page client signed in as ``user``, asking for pages in ``lang`` (Accept-Language)."""
+    from django.test import Client
+
+    c = Client(HTTP_ACCEPT_LANGUAGE=lang)
+    c.force_login(user)
+    return c

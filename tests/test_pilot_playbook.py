@@ -15,7 +15,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,7 +25,7 @@ from opphub.methodology.risk import StageAverage, duration_flag, response_time_f
 from opphub.opportunities.models import Opportunity, StageHistory
 from opphub.opportunities.risks import one_decimal
 
-from .factories import make_opportunity
+from .factories import client_for, make_opportunity
 from .pilot_playbook import PILOT, STANDARD, install_pilot
 from .stagework import _approve, advance_to
 
@@ -34,12 +33,6 @@ LANGS = ("en", "zh-hans", "zh-hant")
 DAY = dt.timedelta(days=1)
 H = dt.timedelta(hours=1)
 S = dt.timedelta(seconds=1)
-
-
-def client_for(user, lang="en"):  # type: ignore[no-untyped-def]
-    c = Client(HTTP_ACCEPT_LANGUAGE=lang)
-    c.force_login(user)
-    return c
 
 
 def limit(book, stage: str) -> Decimal:  # type: ignore[no-untyped-def]

@@ -5,25 +5,18 @@ actions not allowed are hidden and refused), optimistic locking on edits."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from opphub.customers import credit_code
 from opphub.customers.models import Contact, Customer
 from opphub.customers.services import customer_update
 from opphub.opportunities.services import opportunity_assign
-from tests.factories import NOW, ContactFactory, CustomerFactory, make_opportunity
+from tests.factories import NOW, ContactFactory, CustomerFactory, client_for, make_opportunity
 
 pytestmark = pytest.mark.django_db
 LIST = "/customers/"
 VALID = "91310000MA1FL0XX1"
 VALID += credit_code.check_char(VALID)
-
-
-def client_for(user, lang="en"):  # type: ignore[no-untyped-def]
-    c = Client(HTTP_ACCEPT_LANGUAGE=lang)
-    c.force_login(user)
-    return c
 
 
 def detail_url(customer):  # type: ignore[no-untyped-def]

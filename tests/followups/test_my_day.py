@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -21,7 +20,7 @@ from opphub.followups.selectors import UPCOMING_LIMIT, my_day
 from opphub.followups.services import followup_log
 from opphub.gates.services import approval_decide, approval_request
 from opphub.workflow.services import opportunity_move_stage
-from tests.factories import make_opportunity
+from tests.factories import client_for, make_opportunity
 from tests.stagework import fulfil
 
 pytestmark = pytest.mark.django_db
@@ -53,12 +52,6 @@ def numbers(rows):  # type: ignore[no-untyped-def]
 
 def everything(day):  # type: ignore[no-untyped-def]
     return {r.number for rows in (day.overdue, day.today, day.upcoming, day.not_updated, day.zombies) for r in rows}
-
-
-def client_for(user, lang="en"):  # type: ignore[no-untyped-def]
-    c = Client(HTTP_ACCEPT_LANGUAGE=lang)
-    c.force_login(user)
-    return c
 
 
 def test_confirmation_touched_four_days_ago_is_overdue(org):

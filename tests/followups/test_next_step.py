@@ -8,24 +8,17 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from opphub.followups.models import FollowUp
 from opphub.followups.services import followup_log
 from tests.api.clients import token_client
-from tests.factories import make_opportunity
+from tests.factories import client_for, make_opportunity
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 JSON = "application/json"
-
-
-def client_for(user, lang="en"):  # type: ignore[no-untyped-def]
-    c = Client(HTTP_ACCEPT_LANGUAGE=lang)
-    c.force_login(user)
-    return c
 
 
 def local_input(moment: dt.datetime) -> str:

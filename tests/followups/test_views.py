@@ -8,22 +8,15 @@ import datetime as dt
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from opphub.followups.models import FollowUp
 from opphub.opportunities.services import opportunity_assign
-from tests.factories import ContactFactory, make_opportunity
+from tests.factories import ContactFactory, client_for, make_opportunity
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def client_for(user, lang="en"):  # type: ignore[no-untyped-def]
-    c = Client(HTTP_ACCEPT_LANGUAGE=lang)
-    c.force_login(user)
-    return c
 
 
 def url(opp):  # type: ignore[no-untyped-def]

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from django.contrib.messages import INFO, get_messages
-from django.test import Client
 from django.urls import reverse
 
 from opphub.gates.models import Approval, StageRecord
@@ -17,19 +16,13 @@ from opphub.gates.unmet import unmet_link, unmet_url
 from opphub.methodology.playbook import load_playbook_file
 from opphub.methodology.stages import Unmet
 from opphub.opportunities.services import opportunity_assign
-from tests.factories import NOW, make_opportunity
+from tests.factories import NOW, client_for, make_opportunity
 from tests.stagework import advance_to, fulfil
 
 N = "2026-SH-001"
 STAGE = f"/opportunities/{N}/stage/"
 EDIT = f"/opportunities/{N}/edit/"
 CARD = f"/opportunities/{N}/"
-
-
-def client_for(user, lang="en"):  # type: ignore[no-untyped-def]
-    c = Client(HTTP_ACCEPT_LANGUAGE=lang)
-    c.force_login(user)
-    return c
 
 
 def u(code: str, **params: str) -> Unmet:

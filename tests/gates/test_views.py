@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 
 from opphub.gates.models import Approval, Document, StageRecord
 from opphub.opportunities.services import opportunity_assign
-from tests.factories import NOW, make_opportunity
+from tests.factories import NOW, client_for, make_opportunity
 from tests.stagework import PDF
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user, lang="en"):  # type: ignore[no-untyped-def]
-    c = Client(HTTP_ACCEPT_LANGUAGE=lang)
-    c.force_login(user)
-    return c
 
 
 def url(opp, name="stage", **kw):  # type: ignore[no-untyped-def]

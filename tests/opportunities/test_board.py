@@ -15,17 +15,11 @@ from django.utils import timezone
 
 from opphub.followups.services import followup_log
 from opphub.workflow.services import opportunity_close, opportunity_move_stage
-from tests.factories import CustomerFactory, ProductFactory, make_opportunity
+from tests.factories import CustomerFactory, ProductFactory, client_for, make_opportunity
 from tests.stagework import fulfil
 
 pytestmark = pytest.mark.django_db
 BOARD = reverse("opportunities:board")
-
-
-def client_for(user, lang="en"):  # type: ignore[no-untyped-def]
-    c = Client(HTTP_ACCEPT_LANGUAGE=lang)
-    c.force_login(user)
-    return c
 
 
 def move(opp, actor, *stages):  # type: ignore[no-untyped-def]

@@ -9,7 +9,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,16 +16,10 @@ from opphub.followups.services import followup_log
 from opphub.opportunities.models import Opportunity
 from opphub.opportunities.services import opportunity_assign
 from opphub.workflow.services import opportunity_move_stage
-from tests.factories import ContactFactory, CustomerFactory, ProductFactory, make_opportunity
+from tests.factories import ContactFactory, CustomerFactory, ProductFactory, client_for, make_opportunity
 from tests.stagework import fulfil
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user, lang="en"):  # type: ignore[no-untyped-def]
-    c = Client(HTTP_ACCEPT_LANGUAGE=lang)
-    c.force_login(user)
-    return c
 
 
 def card_url(opp):  # type: ignore[no-untyped-def]

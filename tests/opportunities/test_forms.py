@@ -8,21 +8,14 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from opphub.opportunities.models import Opportunity
 from opphub.opportunities.services import opportunity_update
-from tests.factories import CustomerFactory, ProductFactory, make_opportunity
+from tests.factories import CustomerFactory, ProductFactory, client_for, make_opportunity
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user, lang="en"):  # type: ignore[no-untyped-def]
-    c = Client(HTTP_ACCEPT_LANGUAGE=lang)
-    c.force_login(user)
-    return c
 
 
 def edit_url(opp):  # type: ignore[no-untyped-def]

@@ -15,16 +15,10 @@ from django.utils import timezone
 
 from opphub.followups.services import followup_log
 from opphub.workflow.services import opportunity_close
-from tests.factories import CustomerFactory, make_opportunity
+from tests.factories import CustomerFactory, client_for, make_opportunity
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("opportunities:list")
-
-
-def client_for(user, lang="en"):  # type: ignore[no-untyped-def]
-    c = Client(HTTP_ACCEPT_LANGUAGE=lang)
-    c.force_login(user)
-    return c
 
 
 def numbers(response):  # type: ignore[no-untyped-def]
@@ -166,7 +160,6 @@ def test_query_count_does_not_grow_with_the_records(org, who):
 @pytest.mark.parametrize("page", ["opportunities:list", "opportunities:board"])
 def test_dates_at_the_ends_of_the_calendar_are_refused_not_500(org, page, query):
     """Bad input gets a translated error beside the filter, never a 500."""
-    from django.test import Client
 
     c = Client(HTTP_ACCEPT_LANGUAGE="en")
     c.force_login(org.r1)

@@ -8,17 +8,11 @@ from django.test import Client
 from django.urls import reverse
 
 from opphub.opportunities.models import Opportunity, StageHistory
-from tests.factories import make_opportunity
+from tests.factories import client_for, make_opportunity
 from tests.stagework import fulfil
 
 pytestmark = pytest.mark.django_db
 JSON = {"HTTP_ACCEPT": "application/json"}
-
-
-def client_for(user, lang="en"):  # type: ignore[no-untyped-def]
-    c = Client(HTTP_ACCEPT_LANGUAGE=lang)
-    c.force_login(user)
-    return c
 
 
 def move_url(opp):  # type: ignore[no-untyped-def]

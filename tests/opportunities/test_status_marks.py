@@ -5,24 +5,17 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from opphub.opportunities.playbooks import default_pipeline, playbook_of
-from tests.factories import make_opportunity
+from tests.factories import client_for, make_opportunity
 from tests.stagework import _approve, _doc, advance_to
 
 pytestmark = pytest.mark.django_db
 BOARD = reverse("opportunities:board")
 LIST = reverse("opportunities:list")
-
-
-def client_for(user, lang="en"):  # type: ignore[no-untyped-def]
-    c = Client(HTTP_ACCEPT_LANGUAGE=lang)
-    c.force_login(user)
-    return c
 
 
 def card_url(opp):  # type: ignore[no-untyped-def]

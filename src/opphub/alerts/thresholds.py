@@ -43,11 +43,7 @@ def touch_threshold(cadence: Cadence, now: datetime, calendar: WorkCalendar) -> 
     """The touch is overdue at ``now`` exactly when its base moment is earlier than this."""
     if not cadence.working_days:
         return now - timedelta(days=cadence.per_days)
-    today = now.date()
-    day = today
-    while add_working_days(calendar, day - ONE_DAY, cadence.per_days) >= today:
-        day -= ONE_DAY
-    return _start_of(day, now)
+    return _working_days_threshold(cadence.per_days, now, calendar)
 
 
 def response_threshold(rule: ResponseRule, now: datetime, calendar: WorkCalendar) -> datetime:
@@ -58,9 +54,15 @@ def response_threshold(rule: ResponseRule, now: datetime, calendar: WorkCalendar
         return now - timedelta(hours=rule.amount)
     if rule.unit == "days":
         return now - timedelta(days=rule.amount)
+    return _working_days_threshold(rule.amount, now, calendar)
+
+
+def _working_days_threshold(n: int, now: datetime, calendar: WorkCalendar) -> datetime:
+    """Something due at the end of the n-th working day after its local date is late at ``now`` exactly when
+    it happened before the start of the earliest day whose deadline has not passed yet."""
     today = now.date()
     day = today
-    while add_working_days(calendar, day - ONE_DAY, rule.amount) >= today:
+    while add_working_days(calendar, day - ONE_DAY, n) >= today:
         day -= ONE_DAY
     return _start_of(day, now)
 
